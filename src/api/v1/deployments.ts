@@ -1,0 +1,155 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { ApiError, unwrap } from "../../errors/api-error";
+import { actor } from "../../http/actor";
+import type { AppEnv } from "../../http/app-env";
+import { validationHook } from "../../http/errors";
+import { coordinatorFor } from "../../services/coordinator";
+import { getActiveDeployment, getDeployment, listDeployments } from "../../storage/deployments";
+import { decodeCursor } from "../../storage/pagination";
+import { MessageSchema } from "../../upload/metadata";
+import { requireWorker } from "./versions";
+import { etag } from "./workers";
+import {
+	DeploymentSchema,
+	errorResponses,
+	IdParam,
+	PageQuery,
+	pageOf,
+	TrafficSplitSchema,
+	WorkerNameParam,
+} from "./schemas";
+
+const tags = ["Deployments"];
+const security = [{ bearer: [] }];
+const nameParam = z.object({ name: WorkerNameParam });
+
+const listRoute = createRoute({
+	method: "get",
+	path: "/{name}/deployments",
+	tags,
+	security,
+	summary: "Deployments of a Worker, newest first (the first is the active one)",
+	request: { params: nameParam, query: PageQuery(10) },
+	responses: {
+		200: {
+			description: "A page of deployments",
+			content: {
+				"application/json": {
+					schema: pageOf(DeploymentSchema, "DeploymentPage"),
+				},
+			},
+		},
+		...errorResponses(400, 401, 404),
+	},
+});
+
+const activeRoute = createRoute({
+	method: "get",
+	path: "/{name}/deployments/active",
+	tags,
+	security,
+	summary: "The active deployment; its id is the ETag to send as If-Match",
+	request: { params: nameParam },
+	responses: {
+		200: {
+			description: "The active deployment",
+			content: { "application/json": { schema: DeploymentSchema } },
+		},
+		...errorResponses(400, 401, 404),
+	},
+});
+
+const getRoute = createRoute({
+	method: "get",
+	path: "/{name}/deployments/{deployment_id}",
+	tags,
+	security,
+	summary: "One deployment",
+	request: {
+		params: z.object({
+			name: WorkerNameParam,
+			deployment_id: IdParam("deployment_id"),
+		}),
+	},
+	responses: {
+		200: {
+			description: "The deployment",
+			content: { "application/json": { schema: DeploymentSchema } },
+		},
+		...errorResponses(400, 401, 404),
+	},
+});
+
+export const CreateDeploymentSchema = z
+	.object({
+		versions: z.array(TrafficSplitSchema).min(1).max(2),
+		message: MessageSchema.optional(),
+	})
+	.openapi("CreateDeployment", {
+		example: {
+			versions: [{ version_id: "5e9c2b7a-3f4d-4e2a-9a61-0c1d2e3f4a5b", percentage: 100 }],
+			message: "Ship it",
+		},
+	});
+
+const createRouteDef = createRoute({
+	method: "post",
+	path: "/{name}/deployments",
+	tags,
+	security,
+	summary: "Deploy uploaded versions: one at 100 %, or two split by percentage",
+	request: {
+		params: nameParam,
+		body: {
+			content: { "application/json": { schema: CreateDeploymentSchema } },
+			required: true,
+		},
+	},
+	responses: {
+		201: {
+			description: "The new active deployment",
+			content: { "application/json": { schema: DeploymentSchema } },
+		},
+		...errorResponses(400, 401, 404, 409),
+	},
+});
+
+export const deploymentsRouter = new OpenAPIHono<AppEnv>({
+	defaultHook: validationHook,
+})
+	.openapi(listRoute, async (c) => {
+		const { name } = c.req.valid("param");
+		const { cursor, limit } = c.req.valid("query");
+		await requireWorker(c.env.DB, name);
+		return c.json(await listDeployments(c.env.DB, name, limit, decodeCursor(cursor)), 200);
+	})
+	.openapi(activeRoute, async (c) => {
+		const { name } = c.req.valid("param");
+		await requireWorker(c.env.DB, name);
+		const active = await getActiveDeployment(c.env.DB, name);
+		if (!active) throw new ApiError("not_found", `Worker ${name} has no deployment yet.`);
+		c.header("ETag", etag(active.id));
+		return c.json(active, 200);
+	})
+	.openapi(getRoute, async (c) => {
+		const { name, deployment_id } = c.req.valid("param");
+		const deployment = await getDeployment(c.env.DB, name, deployment_id);
+		if (!deployment) throw new ApiError("not_found", `Worker ${name} has no deployment ${deployment_id}.`);
+		return c.json(deployment, 200);
+	})
+	.openapi(createRouteDef, async (c) => {
+		const { name } = c.req.valid("param");
+		const body = c.req.valid("json");
+		await requireWorker(c.env.DB, name);
+		const deployment = unwrap(
+			await coordinatorFor(c.env, name).deploy({
+				worker: name,
+				...actor(c),
+				message: body.message ?? null,
+				triggered_by: "deployment",
+				versions: body.versions,
+			}),
+		);
+		c.header("ETag", etag(deployment.id));
+		return c.json(deployment, 201);
+	});

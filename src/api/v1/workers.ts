@@ -1,0 +1,145 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { ApiError } from "../../errors/api-error";
+import { actor } from "../../http/actor";
+import type { AppEnv } from "../../http/app-env";
+import { validationHook } from "../../http/errors";
+import { uploadWorker } from "../../services/upload-service";
+import { getActiveDeployment } from "../../storage/deployments";
+import { getWorker, listWorkers } from "../../storage/workers";
+import {
+	errorResponses,
+	presentVersion,
+	presentWorker,
+	UploadBodyDoc,
+	UploadResultSchema,
+	WorkerNameParam,
+	WorkerSchema,
+} from "./schemas";
+
+const tags = ["Workers"];
+const security = [{ bearer: [] }];
+
+const listRoute = createRoute({
+	method: "get",
+	path: "/",
+	tags,
+	security,
+	summary: "List managed Workers with their active deployment",
+	request: {
+		query: z.object({
+			after: z.string().max(63).optional().openapi({ description: "Continue after this Worker name" }),
+			limit: z.coerce.number().int().min(1).max(100).default(50),
+		}),
+	},
+	responses: {
+		200: {
+			description: "Workers by name",
+			content: {
+				"application/json": {
+					schema: z.object({
+						items: z.array(WorkerSchema),
+						next_after: z.string().nullable(),
+					}),
+				},
+			},
+		},
+		...errorResponses(400, 401),
+	},
+});
+
+const getRoute = createRoute({
+	method: "get",
+	path: "/{name}",
+	tags,
+	security,
+	summary: "A managed Worker and its active deployment",
+	request: { params: z.object({ name: WorkerNameParam }) },
+	responses: {
+		200: {
+			description: "The Worker; ETag is its active deployment id",
+			content: { "application/json": { schema: WorkerSchema } },
+		},
+		...errorResponses(400, 401, 404),
+	},
+});
+
+const uploadRoute = (method: "put" | "post", path: string, summary: string) =>
+	createRoute({
+		method,
+		path,
+		tags,
+		security,
+		summary,
+		request: {
+			params: z.object({ name: WorkerNameParam }),
+			body: UploadBodyDoc,
+		},
+		responses: {
+			201: {
+				description: "Stored",
+				content: { "application/json": { schema: UploadResultSchema } },
+			},
+			...errorResponses(400, 401, 404, 409, 413, 415),
+		},
+	});
+
+export const etag = (id: string | null | undefined) => (id ? `"${id}"` : undefined);
+
+export const workersRouter = new OpenAPIHono<AppEnv>({
+	defaultHook: validationHook,
+})
+	.openapi(listRoute, async (c) => {
+		const { after, limit } = c.req.valid("query");
+		const workers = await listWorkers(c.env.DB, limit + 1, after);
+		const page = workers.slice(0, limit);
+		const items = await Promise.all(
+			page.map(async (w) => presentWorker(w, await getActiveDeployment(c.env.DB, w.name))),
+		);
+		return c.json(
+			{
+				items,
+				next_after: workers.length > limit ? (page.at(-1)?.name ?? null) : null,
+			},
+			200,
+		);
+	})
+	.openapi(getRoute, async (c) => {
+		const { name } = c.req.valid("param");
+		const worker = await getWorker(c.env.DB, name);
+		if (!worker) throw new ApiError("not_found", `No managed Worker is called ${name}.`);
+		const active = await getActiveDeployment(c.env.DB, name);
+		const tag = etag(active?.id);
+		if (tag) c.header("ETag", tag);
+		return c.json(presentWorker(worker, active), 200);
+	})
+	.openapi(
+		uploadRoute("put", "/{name}", "Upload a bundle and deploy it to 100 % (Cloudflare's multipart format)"),
+		async (c) => {
+			const { name } = c.req.valid("param");
+			const outcome = await uploadWorker(c.env, {
+				worker: name,
+				request: c.req.raw,
+				...actor(c),
+				deploy: true,
+			});
+			const tag = etag(outcome.deployment?.id);
+			if (tag) c.header("ETag", tag);
+			return c.json(
+				{
+					version: presentVersion(outcome.version),
+					deployment: outcome.deployment,
+				},
+				201,
+			);
+		},
+	)
+	.openapi(uploadRoute("post", "/{name}/versions", "Upload a version without deploying it"), async (c) => {
+		const { name } = c.req.valid("param");
+		const outcome = await uploadWorker(c.env, {
+			worker: name,
+			request: c.req.raw,
+			...actor(c),
+			deploy: false,
+		});
+		return c.json({ version: presentVersion(outcome.version), deployment: null }, 201);
+	});

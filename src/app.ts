@@ -1,0 +1,29 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { v1 } from "./api/v1";
+import type { AppEnv } from "./http/app-env";
+import { notFound, onError, validationHook } from "./http/errors";
+import { requestId } from "./http/request-id";
+
+export function createApp() {
+	const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+	app.use("*", requestId);
+	app.onError(onError);
+	app.notFound(notFound);
+
+	app.get("/", (c) => c.json({ name: "shiplog", api: "/v1", openapi: "/openapi.json" }));
+	app.route("/v1", v1);
+
+	app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+		type: "http",
+		scheme: "bearer",
+	});
+	app.doc31("/openapi.json", {
+		openapi: "3.1.0",
+		info: {
+			title: "shiplog",
+			version: "0.1.0",
+			description: "An immutable log of versions and deployments for the Workers shiplog manages, with safe rollbacks.",
+		},
+	});
+	return app;
+}

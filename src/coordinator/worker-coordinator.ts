@@ -1,0 +1,336 @@
+import { DurableObject } from "cloudflare:workers";
+import type { Author, Deployment, Source, TrafficSplit, TriggeredBy, Version } from "../core/model";
+import { checkSplit } from "../core/traffic";
+import { carriesMigration, resolveUpload, type VersionDraft } from "../core/version-builder";
+import { ApiError, type Result } from "../errors/api-error";
+import { insertDeployment } from "../storage/deployments";
+import { getLatestVersion, getVersionsByIds, insertVersion } from "../storage/versions";
+import { advanceWorker, getWorker, guardCounters, releaseGuard } from "../storage/workers";
+import { COORDINATOR_SCHEMA } from "./schema";
+
+export interface Counters {
+	version_count: number;
+	deployment_count: number;
+	active_deployment_id: string | null;
+}
+
+interface CoordinatorState extends Counters {
+	worker: string;
+}
+
+interface PendingWrite {
+	version_id: string | null;
+	deployment_id: string | null;
+	next: Counters;
+}
+
+export interface UploadCommand extends Omit<VersionDraft, "triggered_by"> {
+	worker: string;
+	/** true: the new version is deployed at 100 % in the same step (PUT); false: upload only. */
+	deploy: boolean;
+}
+
+export interface DeployCommand {
+	worker: string;
+	author: Author;
+	source: Source;
+	message: string | null;
+	triggered_by: TriggeredBy;
+	versions: TrafficSplit[];
+	rollback_from?: string | null;
+}
+
+export interface UploadOutcome {
+	version: Version;
+	deployment: Deployment | null;
+}
+
+const GUARD_FAILURE = /NOT NULL constraint failed: write_guard\.ok/;
+const MAX_ATTEMPTS = 3;
+
+/**
+ * The single writer for one managed Worker (one instance per Worker, by name). Every change to the
+ * Worker's log and pointer runs here, one at a time, so two deploys, or a deploy and a rollback, never
+ * interleave. D1 is the queryable log; this object's SQLite holds the counters and any write whose
+ * outcome is unknown, which it settles before doing anything else.
+ */
+export class WorkerCoordinator extends DurableObject<Env> {
+	private tail: Promise<unknown> = Promise.resolve();
+
+	constructor(ctx: DurableObjectState, env: Env) {
+		super(ctx, env);
+		this.migrate();
+	}
+
+	/** Stores a new version and, for a deploy, a deployment of it at 100 %. */
+	upload(command: UploadCommand): Promise<Result<UploadOutcome>> {
+		return this.exclusive(command.worker, async (state) => {
+			if (!command.deploy && state.deployment_count === 0) {
+				throw new ApiError(
+					"not_found",
+					`Worker ${command.worker} has never been deployed. The first upload must deploy it: PUT /v1/workers/${command.worker}.`,
+				);
+			}
+			if (!command.deploy && carriesMigration(command.metadata.migrations)) {
+				throw new ApiError(
+					"invalid_request",
+					"A version upload cannot carry Durable Object migrations; deploy it with PUT /v1/workers/:name instead.",
+				);
+			}
+			const previous = await getLatestVersion(this.env.DB, command.worker);
+			const now = new Date().toISOString();
+			const version: Version = {
+				id: crypto.randomUUID(),
+				worker: command.worker,
+				number: state.version_count + 1,
+				created_on: now,
+				...resolveUpload(previous, {
+					...command,
+					triggered_by: command.deploy ? "upload" : "version_upload",
+				}),
+			};
+			const deployment: Deployment | null = command.deploy
+				? {
+						id: crypto.randomUUID(),
+						worker: command.worker,
+						number: state.deployment_count + 1,
+						created_on: now,
+						author: command.author,
+						source: command.source,
+						message: version.message,
+						triggered_by: "upload",
+						rollback_from: null,
+						strategy: "percentage",
+						versions: [{ version_id: version.id, percentage: 100 }],
+					}
+				: null;
+			await this.commit(state, version, deployment);
+			return { version, deployment };
+		});
+	}
+
+	/** Creates a deployment of versions that were already uploaded. */
+	deploy(command: DeployCommand): Promise<Result<Deployment>> {
+		return this.exclusive(command.worker, async (state) => {
+			checkSplit(command.versions);
+			const ids = command.versions.map((v) => v.version_id);
+			const found = await getVersionsByIds(this.env.DB, command.worker, ids);
+			const missing = ids.filter((id) => !found.some((v) => v.id === id));
+			if (missing.length > 0) {
+				throw new ApiError("not_found", `Worker ${command.worker} has no version ${missing.join(", ")}.`);
+			}
+			const deployment: Deployment = {
+				id: crypto.randomUUID(),
+				worker: command.worker,
+				number: state.deployment_count + 1,
+				created_on: new Date().toISOString(),
+				author: command.author,
+				source: command.source,
+				message: command.message,
+				triggered_by: command.triggered_by,
+				rollback_from: command.rollback_from ?? null,
+				strategy: "percentage",
+				versions: command.versions,
+			};
+			await this.commit(state, null, deployment);
+			return deployment;
+		});
+	}
+
+	/** The counters and pointer as this coordinator holds them (for audits and tests). */
+	async counters(worker: string): Promise<Counters> {
+		return this.exclusiveRaw(async () => {
+			const { version_count, deployment_count, active_deployment_id } = await this.load(worker);
+			return { version_count, deployment_count, active_deployment_id };
+		});
+	}
+
+	override async alarm(): Promise<void> {
+		const state = this.readState();
+		if (state) await this.exclusiveRaw(() => this.load(state.worker));
+	}
+
+	// ---- one change at a time ----
+
+	/**
+	 * Runs `work` after every earlier change has finished. Awaiting D1 lets other calls into the object,
+	 * so this queue, not the input gate, is what keeps changes from interleaving.
+	 */
+	private exclusive<T>(worker: string, work: (state: CoordinatorState) => Promise<T>): Promise<Result<T>> {
+		return this.exclusiveRaw(async () => {
+			for (let attempt = 1; ; attempt++) {
+				const state = await this.load(worker);
+				try {
+					return await work(state);
+				} catch (error) {
+					if (error instanceof StaleCounters && attempt < MAX_ATTEMPTS) {
+						this.resync(await this.countersFromD1(worker), worker);
+						continue;
+					}
+					throw error;
+				}
+			}
+		}).then(
+			(value): Result<T> => ({ ok: true, value }),
+			(error: unknown): Result<T> => {
+				if (error instanceof ApiError) return { ok: false, error: error.toBody() };
+				console.error(JSON.stringify({ at: "coordinator", worker, error: String(error) }));
+				return {
+					ok: false,
+					error: {
+						code: "unavailable",
+						message: "The change could not be completed; retry it.",
+					},
+				};
+			},
+		);
+	}
+
+	private exclusiveRaw<T>(work: () => Promise<T>): Promise<T> {
+		const run = this.tail.then(work, work);
+		this.tail = run.catch(() => undefined);
+		return run;
+	}
+
+	// ---- committing a change ----
+
+	private async commit(state: CoordinatorState, version: Version | null, deployment: Deployment | null): Promise<void> {
+		const next: Counters = {
+			version_count: version ? version.number : state.version_count,
+			deployment_count: deployment ? deployment.number : state.deployment_count,
+			active_deployment_id: deployment ? deployment.id : state.active_deployment_id,
+		};
+		const db = this.env.DB;
+		const now = version?.created_on ?? deployment?.created_on ?? new Date().toISOString();
+		// The workers row goes first: versions and deployments reference it.
+		const statements = [guardCounters(db, state.worker, state), advanceWorker(db, { name: state.worker, now, next })];
+		if (version) statements.push(insertVersion(db, version));
+		if (deployment) statements.push(insertDeployment(db, deployment));
+		statements.push(releaseGuard(db));
+		this.writePending({
+			version_id: version?.id ?? null,
+			deployment_id: deployment?.id ?? null,
+			next,
+		});
+		try {
+			await db.batch(statements);
+		} catch (error) {
+			if (GUARD_FAILURE.test(String(error))) {
+				this.clearPending();
+				throw new StaleCounters();
+			}
+			console.error(JSON.stringify({ at: "coordinator.commit", worker: state.worker, error: String(error) }));
+			// The batch may or may not have landed: settle it now, or leave it for the alarm.
+			await this.settlePending(state.worker);
+			throw new ApiError("unavailable", "Storage did not confirm the change; retry it.");
+		}
+		this.ctx.storage.transactionSync(() => {
+			this.writeState({ worker: state.worker, ...next });
+			this.clearPending();
+		});
+	}
+
+	/** Finds out whether a write whose outcome was unknown reached D1, and adopts or drops it. */
+	private async settlePending(worker: string): Promise<void> {
+		const pending = this.readPending();
+		if (!pending) return;
+		try {
+			const id = pending.deployment_id ?? pending.version_id;
+			const table = pending.deployment_id ? "deployments" : "versions";
+			const landed = await this.env.DB.prepare(`SELECT 1 AS found FROM ${table} WHERE id = ?1`).bind(id).first();
+			this.ctx.storage.transactionSync(() => {
+				if (landed) this.writeState({ worker, ...pending.next });
+				this.clearPending();
+			});
+		} catch (error) {
+			await this.ctx.storage.setAlarm(Date.now() + 5_000);
+			throw error;
+		}
+	}
+
+	// ---- state ----
+
+	private async load(worker: string): Promise<CoordinatorState> {
+		if (this.readPending()) await this.settlePending(worker);
+		const state = this.readState();
+		if (state) return state;
+		// First use (or storage lost): D1 is the log, so the counters start from it.
+		return this.resync(await this.countersFromD1(worker), worker);
+	}
+
+	private async countersFromD1(worker: string): Promise<Counters> {
+		const row = await getWorker(this.env.DB, worker);
+		return {
+			version_count: row?.version_count ?? 0,
+			deployment_count: row?.deployment_count ?? 0,
+			active_deployment_id: row?.active_deployment_id ?? null,
+		};
+	}
+
+	private resync(counters: Counters, worker: string): CoordinatorState {
+		const state = { worker, ...counters };
+		this.writeState(state);
+		return state;
+	}
+
+	private migrate(): void {
+		const sql = this.ctx.storage.sql;
+		sql.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+		const row = sql.exec<{ version: number }>("SELECT version FROM schema_version").toArray()[0];
+		const current = row?.version ?? 0;
+		if (current >= COORDINATOR_SCHEMA.length) return;
+		this.ctx.storage.transactionSync(() => {
+			for (const statement of COORDINATOR_SCHEMA.slice(current)) sql.exec(statement);
+			sql.exec("DELETE FROM schema_version");
+			sql.exec("INSERT INTO schema_version (version) VALUES (?)", COORDINATOR_SCHEMA.length);
+		});
+	}
+
+	private readState(): CoordinatorState | null {
+		return (
+			this.ctx.storage.sql
+				.exec<{
+					worker: string;
+					version_count: number;
+					deployment_count: number;
+					active_deployment_id: string | null;
+				}>("SELECT worker, version_count, deployment_count, active_deployment_id FROM state WHERE id = 1")
+				.toArray()[0] ?? null
+		);
+	}
+
+	private writeState(state: CoordinatorState): void {
+		this.ctx.storage.sql.exec(
+			`INSERT INTO state (id, worker, version_count, deployment_count, active_deployment_id) VALUES (1, ?, ?, ?, ?)
+			 ON CONFLICT (id) DO UPDATE SET worker = excluded.worker, version_count = excluded.version_count,
+			   deployment_count = excluded.deployment_count, active_deployment_id = excluded.active_deployment_id`,
+			state.worker,
+			state.version_count,
+			state.deployment_count,
+			state.active_deployment_id,
+		);
+	}
+
+	private readPending(): PendingWrite | null {
+		const row = this.ctx.storage.sql.exec<{ write: string }>("SELECT write FROM pending WHERE id = 1").toArray()[0];
+		return row ? (JSON.parse(row.write) as PendingWrite) : null;
+	}
+
+	private writePending(write: PendingWrite): void {
+		this.ctx.storage.sql.exec(
+			"INSERT OR REPLACE INTO pending (id, write, created_on) VALUES (1, ?, ?)",
+			JSON.stringify(write),
+			new Date().toISOString(),
+		);
+	}
+
+	private clearPending(): void {
+		this.ctx.storage.sql.exec("DELETE FROM pending");
+	}
+}
+
+class StaleCounters extends Error {
+	constructor() {
+		super("D1 moved on since this coordinator last wrote");
+	}
+}

@@ -1,0 +1,13 @@
+import { createApp } from "./app";
+import { runAudit } from "./audit/run-audit";
+
+export { WorkerCoordinator } from "./coordinator/worker-coordinator";
+
+const app = createApp();
+
+export default {
+	fetch: app.fetch,
+	async scheduled(controller, env, ctx) {
+		ctx.waitUntil(runAudit(env, `cron:${controller.cron}`));
+	},
+} satisfies ExportedHandler<Env>;

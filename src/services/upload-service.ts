@@ -1,0 +1,47 @@
+import { buildManifest } from "../core/manifest";
+import type { Author, Source } from "../core/model";
+import type { UploadOutcome } from "../coordinator/worker-coordinator";
+import { unwrap } from "../errors/api-error";
+import { putModule } from "../storage/modules";
+import { parseUpload } from "../upload/parse-upload";
+import { coordinatorFor } from "./coordinator";
+
+export const DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
+
+export function maxUploadBytes(env: Env): number {
+	const configured = Number(env.SHIPLOG_MAX_UPLOAD_BYTES);
+	return Number.isFinite(configured) && configured > 0 ? configured : DEFAULT_MAX_UPLOAD_BYTES;
+}
+
+export interface UploadRequest {
+	worker: string;
+	request: Request;
+	author: Author;
+	source: Source;
+	deploy: boolean;
+	bindingsInherit?: "strict" | "lax";
+}
+
+/**
+ * Upload (and optionally deploy) a bundle. Module bodies go to R2 first: they are content-addressed, so
+ * a body stored for a request that then fails is harmless, and a version is only ever recorded once
+ * every body it names is in R2.
+ */
+export async function uploadWorker(env: Env, input: UploadRequest): Promise<UploadOutcome> {
+	const { metadata, modules } = await parseUpload(input.request, maxUploadBytes(env));
+	const manifest = await buildManifest(modules);
+	const bodies = new Map(modules.map((m) => [m.name, m.bytes]));
+	await Promise.all(
+		manifest.map((entry) => putModule(env.MODULES, entry.sha256, bodies.get(entry.name) ?? new Uint8Array())),
+	);
+	const result = await coordinatorFor(env, input.worker).upload({
+		worker: input.worker,
+		author: input.author,
+		source: input.source,
+		metadata,
+		manifest,
+		deploy: input.deploy,
+		bindings_inherit: input.bindingsInherit ?? "strict",
+	});
+	return unwrap(result);
+}

@@ -1,0 +1,143 @@
+import { ApiError } from "../errors/api-error";
+import { fieldIssues, summarise } from "../errors/zod-issues";
+import { type UploadMetadata, UploadMetadataSchema } from "./metadata";
+import { type ContentType, CONTENT_TYPES, moduleNameProblem, normaliseContentType } from "./module-types";
+
+export interface ModuleUpload {
+	name: string;
+	contentType: ContentType;
+	bytes: Uint8Array;
+}
+
+export interface ParsedUpload {
+	metadata: UploadMetadata;
+	modules: ModuleUpload[];
+}
+
+export const MAX_MODULES = 1000;
+
+/** Reads the body, refusing as soon as it passes `maxBytes` so an oversized upload is never buffered whole. */
+export async function readLimited(request: Request, maxBytes: number): Promise<Uint8Array> {
+	const tooLarge = () =>
+		new ApiError(
+			"payload_too_large",
+			`The upload is larger than the ${maxBytes} byte limit. Make the bundle smaller.`,
+			{
+				limit_bytes: maxBytes,
+			},
+		);
+	const declared = Number(request.headers.get("content-length"));
+	if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
+	if (!request.body) return new Uint8Array();
+	const chunks: Uint8Array[] = [];
+	let total = 0;
+	const reader = request.body.getReader();
+	for (;;) {
+		const { done, value } = await reader.read();
+		if (done) break;
+		total += value.byteLength;
+		if (total > maxBytes) {
+			await reader.cancel();
+			throw tooLarge();
+		}
+		chunks.push(value);
+	}
+	const out = new Uint8Array(total);
+	let offset = 0;
+	for (const chunk of chunks) {
+		out.set(chunk, offset);
+		offset += chunk.byteLength;
+	}
+	return out;
+}
+
+async function metadataJson(part: string | File): Promise<unknown> {
+	const text = typeof part === "string" ? part : await part.text();
+	try {
+		return JSON.parse(text);
+	} catch {
+		throw new ApiError("invalid_request", "The metadata part is not valid JSON.");
+	}
+}
+
+/**
+ * Parses Cloudflare's upload format: a `metadata` JSON part and one part per module, named by the
+ * module's path and typed by its content type.
+ */
+export async function parseUpload(request: Request, maxBytes: number): Promise<ParsedUpload> {
+	const contentType = request.headers.get("content-type") ?? "";
+	if (!/^multipart\/form-data\s*;/i.test(contentType)) {
+		throw new ApiError(
+			"unsupported_media_type",
+			"An upload is multipart/form-data: a `metadata` JSON part plus one part per module.",
+		);
+	}
+	const body = await readLimited(request, maxBytes);
+	let form: FormData;
+	try {
+		form = await new Response(body, {
+			headers: { "content-type": contentType },
+		}).formData();
+	} catch {
+		throw new ApiError(
+			"invalid_request",
+			"The multipart body could not be parsed: check the boundary and part headers.",
+		);
+	}
+
+	const metadataParts = form.getAll("metadata");
+	if (metadataParts.length !== 1) {
+		throw new ApiError(
+			"invalid_request",
+			metadataParts.length === 0
+				? "The upload has no `metadata` part."
+				: "The upload has more than one `metadata` part.",
+		);
+	}
+	const parsed = UploadMetadataSchema.safeParse(await metadataJson(metadataParts[0] as string | File));
+	if (!parsed.success) {
+		const issues = fieldIssues(parsed.error, "metadata");
+		throw new ApiError("invalid_request", summarise(issues), { issues });
+	}
+	const metadata = parsed.data;
+
+	const modules: ModuleUpload[] = [];
+	const names = new Set<string>();
+	for (const [name, part] of form.entries()) {
+		if (name === "metadata") continue;
+		if (typeof part === "string") {
+			throw new ApiError("invalid_request", `Part ${JSON.stringify(name)} must be a file part with a content type.`);
+		}
+		const problem = moduleNameProblem(name);
+		if (problem) throw new ApiError("invalid_request", `Module ${JSON.stringify(name)}: ${problem}.`);
+		if (names.has(name))
+			throw new ApiError("invalid_request", `Module ${JSON.stringify(name)} appears more than once.`);
+		const type = normaliseContentType(part.type);
+		if (!type) {
+			throw new ApiError(
+				"invalid_request",
+				`Module ${JSON.stringify(name)} has content type ${JSON.stringify(part.type)}; use one of ${CONTENT_TYPES.join(", ")}.`,
+			);
+		}
+		names.add(name);
+		modules.push({
+			name,
+			contentType: type,
+			bytes: new Uint8Array(await part.arrayBuffer()),
+		});
+	}
+	if (modules.length > MAX_MODULES) {
+		throw new ApiError("invalid_request", `An upload holds at most ${MAX_MODULES} modules.`);
+	}
+	const main = modules.find((m) => m.name === metadata.main_module);
+	if (!main) {
+		throw new ApiError(
+			"invalid_request",
+			`main_module ${JSON.stringify(metadata.main_module)} is not among the uploaded parts (${[...names].join(", ") || "none"}).`,
+		);
+	}
+	if (main.contentType !== "application/javascript+module" && main.contentType !== "text/javascript+module") {
+		throw new ApiError("invalid_request", "The main module must be an ES module (application/javascript+module).");
+	}
+	return { metadata, modules };
+}
