@@ -20,6 +20,7 @@ export default defineConfig(async () => {
 		],
 		test: {
 			setupFiles: ["./test/setup.ts"],
+			testTimeout: 30_000,
 		},
 	};
 });
