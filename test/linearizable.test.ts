@@ -95,7 +95,7 @@ describe("the active pointer under concurrent clients", () => {
 			const count = await env.DB.prepare("SELECT count(*) AS n FROM deployments WHERE worker = ?1")
 				.bind(worker)
 				.first("n");
-			expect(count).toBe(initial[worker] + writes);
+			expect(count).toBe((initial[worker] ?? 0) + writes);
 			expect(await checkWorkerInvariants(env, worker)).toEqual([]);
 		}
 	});
