@@ -134,13 +134,13 @@ describe("POST /v1/workers/:name/versions (upload only)", () => {
 			metadata: {
 				bindings: [
 					{ name: "A", type: "plain_text", text: "a" },
-					{ name: "KV", type: "kv_namespace", namespace_id: "ns1" },
+					{ name: "CFG", type: "json", json: { n: 1 } },
 				],
 			},
 		});
 		const { version } = await uploadVersion("keeper", {
-			metadata: { bindings: [{ name: "B", type: "plain_text", text: "b" }], keep_bindings: ["kv_namespace"] },
+			metadata: { bindings: [{ name: "B", type: "plain_text", text: "b" }], keep_bindings: ["json"] },
 		});
-		expect(version.bindings.map((b: { name: string }) => b.name).sort()).toEqual(["B", "KV"]);
+		expect(version.bindings.map((b: { name: string }) => b.name).sort()).toEqual(["B", "CFG"]);
 	});
 });

@@ -14,7 +14,10 @@ async function active(worker: string) {
 describe("automatic rollback of a gradual deployment", () => {
 	it("rolls a failing new version back to the old one at 100 %, with the figures in the message", async () => {
 		const { version: v1 } = await deployCode("ar-fail", reporter("v1"));
-		const { version: v2 } = await uploadCode("ar-fail", `export default { fetch() { throw new Error("bad release"); } };`);
+		const { version: v2 } = await uploadCode(
+			"ar-fail",
+			`export default { fetch() { throw new Error("bad release"); } };`,
+		);
 		const gradual = await split("ar-fail", [
 			{ version_id: v1.id, percentage: 90 },
 			{ version_id: v2.id, percentage: 10 },
@@ -72,8 +75,10 @@ describe("automatic rollback of a gradual deployment", () => {
 		for (let i = 0; i < 12; i++) await edge("ar-old", "/", { headers: overrides("ar-old", v1.id) });
 		await eventually(async () => {
 			const snapshot = await health("ar-old");
-			return snapshot.active_deployment?.versions.find((v: { version_id: string }) => v.version_id === v1.id)
-				?.requests === 12;
+			return (
+				snapshot.active_deployment?.versions.find((v: { version_id: string }) => v.version_id === v1.id)?.requests ===
+				12
+			);
 		});
 		expect((await active("ar-old")).id).toBe(gradual.id);
 	});

@@ -27,7 +27,10 @@ export async function uploadCode(worker: string, body: string) {
 }
 
 /** POST /v1/workers/:name/deployments; fails the test on anything but 201. */
-export async function split(worker: string, versions: { version_id: string; percentage: number }[]): Promise<Deployment> {
+export async function split(
+	worker: string,
+	versions: { version_id: string; percentage: number }[],
+): Promise<Deployment> {
 	const res = await api(`/v1/workers/${worker}/deployments`, {
 		method: "POST",
 		body: JSON.stringify({ versions, message: "gradual" }),

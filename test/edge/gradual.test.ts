@@ -30,7 +30,7 @@ describe("gradual deployments at the edge", () => {
 		// Binomial(n = 1000, p = 0.3): mean 300, sigma = sqrt(1000 * 0.3 * 0.7) ≈ 14.5, so 4 sigma ≈ 58.
 		const sigma = Math.sqrt(1000 * 0.3 * 0.7);
 		expect(Math.abs(onNew - 300)).toBeLessThan(4 * sigma);
-	});
+	}, 30_000);
 
 	it("pins a version key to one version, and growing the new version's share only moves keys onto it", async () => {
 		const { v1, v2 } = await twoVersions("affinity");
@@ -42,19 +42,21 @@ describe("gradual deployments at the edge", () => {
 				{ version_id: v2, percentage: share },
 			]);
 			const onNew = new Set<string>();
-			for (const key of keys) {
-				const first = await servedBy("affinity", { "cloudflare-workers-version-key": key });
-				const second = await servedBy("affinity", { "cloudflare-workers-version-key": key });
-				expect(second).toBe(first);
-				if (first === v2) onNew.add(key);
-			}
+			await Promise.all(
+				keys.map(async (key) => {
+					const first = await servedBy("affinity", { "cloudflare-workers-version-key": key });
+					const second = await servedBy("affinity", { "cloudflare-workers-version-key": key });
+					expect(second).toBe(first);
+					if (first === v2) onNew.add(key);
+				}),
+			);
 			for (const key of previouslyNew) expect(onNew.has(key)).toBe(true);
 			// 100 keys: the count on the new version is Binomial(100, share), far inside ±30.
 			expect(Math.abs(onNew.size - share)).toBeLessThan(30);
 			previouslyNew = onNew;
 		}
 		expect(previouslyNew.size).toBe(100);
-	});
+	}, 30_000);
 
 	it("honours a version override for a version of the current deployment, even at 0 %", async () => {
 		const { v1, v2 } = await twoVersions("override");

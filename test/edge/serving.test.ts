@@ -87,11 +87,20 @@ describe("the edge serves a managed Worker's active deployment", () => {
 			}),
 		});
 		expect(res.status).toBe(201);
-		expect(await (await edge("bundle")).json()).toEqual({ twice: 42, cfg: { n: 1 }, note: "a note", legacy: "cjs", size: 3 });
+		expect(await (await edge("bundle")).json()).toEqual({
+			twice: 42,
+			cfg: { n: 1 },
+			note: "a note",
+			legacy: "cjs",
+			size: 3,
+		});
 	});
 
 	it("a service binding reaches the target's new deployment without a deployment of the caller", async () => {
-		await deployCode("svc-b", `export default { fetch(req) { return new Response("b1 saw " + new URL(req.url).pathname); } };`);
+		await deployCode(
+			"svc-b",
+			`export default { fetch(req) { return new Response("b1 saw " + new URL(req.url).pathname); } };`,
+		);
 		await deployCode(
 			"svc-a",
 			`export default { async fetch(req, env) { const r = await env.B.fetch("http://b.internal/hello"); return new Response("A got: " + await r.text() + " from " + r.headers.get("shiplog-version-id")); } };`,
@@ -117,7 +126,9 @@ describe("the edge serves a managed Worker's active deployment", () => {
 	});
 
 	it("answers 501 naming the binding when a version needs a secret the edge cannot decrypt yet", async () => {
-		await deployCode("secretive", reporter("s"), { bindings: [{ name: "TOKEN", type: "secret_text", text: "s3cret" }] });
+		await deployCode("secretive", reporter("s"), {
+			bindings: [{ name: "TOKEN", type: "secret_text", text: "s3cret" }],
+		});
 		const res = await edge("secretive");
 		expect(res.status).toBe(501);
 		const body = await json(res);
@@ -133,7 +144,9 @@ describe("isolation", () => {
 			"no-net",
 			`export default { async fetch() { try { await fetch("https://example.com/"); return new Response("reached"); } catch (e) { return new Response("blocked: " + e.message); } } };`,
 		);
-		expect(await (await edge("no-net")).text()).toContain("blocked: This worker is not permitted to access the internet");
+		expect(await (await edge("no-net")).text()).toContain(
+			"blocked: This worker is not permitted to access the internet",
+		);
 	});
 
 	it("a Worker that throws gives its client a 500 that blames the Worker, counted in health", async () => {
