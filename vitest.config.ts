@@ -16,6 +16,9 @@ export default defineConfig(async () => {
 						SHIPLOG_SECRETS_KEY: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
 						// The edge: small figures so that timeouts and automatic rollbacks happen within a test.
 						SHIPLOG_EDGE_ROUTING_DOMAIN: "workers.test",
+						// The log's own tests (and rollback rules) bind KV, R2, D1 and queues, which the built-in
+						// edge cannot serve; the refusal itself is tested with "refuse" in test/edge/serving.test.ts.
+						SHIPLOG_EDGE_UNSUPPORTED_BINDINGS: "accept",
 						SHIPLOG_EDGE_TIMEOUT_MS: "1500",
 						SHIPLOG_AUTO_ROLLBACK_ERROR_RATE: "0.5",
 						SHIPLOG_AUTO_ROLLBACK_MIN_REQUESTS: "10",

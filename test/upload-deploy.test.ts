@@ -134,13 +134,13 @@ describe("POST /v1/workers/:name/versions (upload only)", () => {
 			metadata: {
 				bindings: [
 					{ name: "A", type: "plain_text", text: "a" },
-					{ name: "CFG", type: "json", json: { n: 1 } },
+					{ name: "KV", type: "kv_namespace", namespace_id: "ns1" },
 				],
 			},
 		});
 		const { version } = await uploadVersion("keeper", {
-			metadata: { bindings: [{ name: "B", type: "plain_text", text: "b" }], keep_bindings: ["json"] },
+			metadata: { bindings: [{ name: "B", type: "plain_text", text: "b" }], keep_bindings: ["kv_namespace"] },
 		});
-		expect(version.bindings.map((b: { name: string }) => b.name).sort()).toEqual(["B", "CFG"]);
+		expect(version.bindings.map((b: { name: string }) => b.name).sort()).toEqual(["B", "KV"]);
 	});
 });

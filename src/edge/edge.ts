@@ -28,8 +28,13 @@ export function edgeFor(env: Env): Edge {
 	return new BuiltInEdge();
 }
 
-/** The one deploy-time check: a version whose bindings the target edge cannot provide is refused. */
+/**
+ * The one deploy-time check: a version whose bindings the target edge cannot provide is refused, unless
+ * SHIPLOG_EDGE_UNSUPPORTED_BINDINGS is "accept" (shiplog then keeps the version in the log, and the edge
+ * answers its traffic with a 501 naming the binding).
+ */
 export function assertEdgeCanRun(env: Env, bindings: Binding[]): void {
+	if (env.SHIPLOG_EDGE_UNSUPPORTED_BINDINGS?.trim().toLowerCase() === "accept") return;
 	const edge = edgeFor(env);
 	const problems = edge.bindingProblems(bindings);
 	if (problems.length > 0) {

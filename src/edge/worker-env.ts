@@ -1,6 +1,6 @@
 import type { Version } from "../core/model";
 import type { Binding } from "../upload/bindings";
-import { secretValue } from "./secret-values";
+import { EdgeUnsupported, secretValue } from "./secret-values";
 
 /** What a service binding stub carries: who calls, and which managed Worker it reaches. */
 export interface ServiceBindingProps {
@@ -35,7 +35,9 @@ async function bindingValue(env: Env, ctx: ExecutionContext, version: Version, b
 				props: { caller: version.worker, target: binding.service, entrypoint: binding.entrypoint ?? null },
 			});
 		default:
-			// Refused at upload (edge.ts); reaching here means the version predates the check.
-			throw new Error(`binding ${binding.name} of type ${binding.type} cannot be built by the built-in edge`);
+			// Refused at upload (edge.ts) unless unsupported bindings are accepted into the log.
+			throw new EdgeUnsupported(
+				`Worker ${version.worker} binds ${binding.name} (${binding.type}), which the built-in edge does not provide.`,
+			);
 	}
 }

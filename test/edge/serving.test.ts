@@ -1,5 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { ApiError } from "../../src/errors/api-error";
+import { uploadWorker } from "../../src/services/upload-service";
 import { api, json, uploadForm } from "../helpers";
 import { coordinatorDeploy, deployCode, edge, eventually, health, label, reporter } from "./edge-helpers";
 
@@ -114,15 +116,33 @@ describe("the edge serves a managed Worker's active deployment", () => {
 	});
 
 	it("refuses at upload a binding the built-in edge cannot provide, naming it", async () => {
-		const res = await api("/v1/workers/needs-kv", {
+		const strict = { ...env, SHIPLOG_EDGE_UNSUPPORTED_BINDINGS: "refuse" };
+		const request = new Request("http://shiplog.test/v1/workers/needs-kv", {
 			method: "PUT",
 			body: uploadForm({ metadata: { bindings: [{ name: "CACHE", type: "kv_namespace", namespace_id: "abc" }] } }),
 		});
-		expect(res.status).toBe(400);
-		const body = await json(res);
-		expect(body.error.message).toContain("binding CACHE has type kv_namespace");
-		expect(body.error.details).toMatchObject({ edge: "built-in" });
+		const refused = await uploadWorker(strict, {
+			worker: "needs-kv",
+			request,
+			author: { id: "t", email: "t@x" },
+			source: "api",
+			deploy: true,
+		}).catch((error: unknown) => error);
+		expect(refused).toBeInstanceOf(ApiError);
+		expect(refused).toMatchObject({ status: 400, details: { edge: "built-in" } });
+		expect((refused as ApiError).message).toContain("binding CACHE has type kv_namespace");
 		expect(await env.DB.prepare("SELECT count(*) AS n FROM versions WHERE worker = 'needs-kv'").first("n")).toBe(0);
+	});
+
+	it("answers 501 naming the binding when unsupported bindings were accepted into the log", async () => {
+		await deployCode("has-kv", reporter("kv"), {
+			bindings: [{ name: "CACHE", type: "kv_namespace", namespace_id: "abc" }],
+		});
+		const res = await edge("has-kv");
+		expect(res.status).toBe(501);
+		const body = await json(res);
+		expect(body.error).toMatchObject({ code: "binding_unsupported" });
+		expect(body.error.message).toContain("CACHE (kv_namespace)");
 	});
 
 	it("answers 501 naming the binding when a version needs a secret the edge cannot decrypt yet", async () => {
