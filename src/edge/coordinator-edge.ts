@@ -81,7 +81,6 @@ export class CoordinatorEdge {
 			const newest = await this.newestOf(worker, active);
 			const counts = this.window.byVersion(Date.now(), active.id).get(newest);
 			const decision = autoRollbackDecision(active, newest, counts, healthPolicy(this.env));
-			// The pointer is checked again just before deploying: a person's deployment in between wins.
 			if (!decision || this.pointer() !== active.id) return { ok: true, value: null };
 			this.rollingBack.add(active.id);
 			const result = await this.deploy({
@@ -92,6 +91,8 @@ export class CoordinatorEdge {
 				triggered_by: "auto_rollback",
 				versions: [{ version_id: decision.keep, percentage: 100 }],
 				rollback_from: active.id,
+				// Conditional on the split still being active: a person's deployment in between wins (412).
+				preconditions: { if_match: active.id },
 			});
 			if (!result.ok) this.rollingBack.delete(active.id);
 			return result.ok ? { ok: true, value: result.value } : result;
