@@ -1,5 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { v1 } from "./api/v1";
+import { edgeRouter } from "./edge/edge-router";
 import type { AppEnv } from "./http/app-env";
 import { notFound, onError, validationHook } from "./http/errors";
 import { requestId } from "./http/request-id";
@@ -7,6 +8,7 @@ import { requestId } from "./http/request-id";
 export function createApp() {
 	const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 	app.use("*", requestId);
+	app.use("*", edgeRouter);
 	app.onError(onError);
 	app.notFound(notFound);
 
