@@ -1,6 +1,6 @@
+import type { UploadOutcome } from "../coordinator/worker-coordinator";
 import { buildManifest } from "../core/manifest";
 import type { Author, Source } from "../core/model";
-import type { UploadOutcome } from "../coordinator/worker-coordinator";
 import { unwrap } from "../errors/api-error";
 import { putModule } from "../storage/modules";
 import { parseUpload } from "../upload/parse-upload";

@@ -1,7 +1,7 @@
 import { ApiError } from "../errors/api-error";
 import { fieldIssues, summarise } from "../errors/zod-issues";
 import { type UploadMetadata, UploadMetadataSchema } from "./metadata";
-import { type ContentType, CONTENT_TYPES, moduleNameProblem, normaliseContentType } from "./module-types";
+import { CONTENT_TYPES, type ContentType, moduleNameProblem, normaliseContentType } from "./module-types";
 
 export interface ModuleUpload {
 	name: string;

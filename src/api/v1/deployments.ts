@@ -7,8 +7,6 @@ import { coordinatorFor } from "../../services/coordinator";
 import { getActiveDeployment, getDeployment, listDeployments } from "../../storage/deployments";
 import { decodeCursor } from "../../storage/pagination";
 import { MessageSchema } from "../../upload/metadata";
-import { requireWorker } from "./versions";
-import { etag } from "./workers";
 import {
 	DeploymentSchema,
 	errorResponses,
@@ -18,6 +16,8 @@ import {
 	TrafficSplitSchema,
 	WorkerNameParam,
 } from "./schemas";
+import { requireWorker } from "./versions";
+import { etag } from "./workers";
 
 const tags = ["Deployments"];
 const security = [{ bearer: [] }];
