@@ -2,6 +2,7 @@ import type { UploadOutcome } from "../coordinator/worker-coordinator";
 import { buildManifest } from "../core/manifest";
 import type { Author, Source } from "../core/model";
 import { unwrap } from "../errors/api-error";
+import { sealSecretBindings } from "../secrets/seal-upload";
 import { putModule } from "../storage/modules";
 import { parseUpload } from "../upload/parse-upload";
 import { coordinatorFor } from "./coordinator";
@@ -29,6 +30,7 @@ export interface UploadRequest {
  */
 export async function uploadWorker(env: Env, input: UploadRequest): Promise<UploadOutcome> {
 	const { metadata, modules } = await parseUpload(input.request, maxUploadBytes(env));
+	const sealed = await sealSecretBindings(env, input.worker, metadata.bindings);
 	const manifest = await buildManifest(modules);
 	const bodies = new Map(modules.map((m) => [m.name, m.bytes]));
 	await Promise.all(
@@ -38,7 +40,8 @@ export async function uploadWorker(env: Env, input: UploadRequest): Promise<Uplo
 		worker: input.worker,
 		author: input.author,
 		source: input.source,
-		metadata,
+		metadata: { ...metadata, bindings: sealed.bindings },
+		secret_values: sealed.secret_values,
 		manifest,
 		deploy: input.deploy,
 		bindings_inherit: input.bindingsInherit ?? "strict",
