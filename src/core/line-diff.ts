@@ -106,7 +106,8 @@ export function unifiedDiff(edits: Edit[], fromName: string, toName: string, con
 		if (e.op !== "insert") o++;
 		if (e.op !== "delete") nw++;
 	}
-	const out = [`--- a/${fromName}`, `+++ b/${toName}`];
+	const label = (side: string, name: string) => (name === "/dev/null" ? name : `${side}/${name}`);
+	const out = [`--- ${label("a", fromName)}`, `+++ ${label("b", toName)}`];
 	for (const [first, last] of hunks) {
 		const from = Math.max(0, first - context);
 		const to = Math.min(edits.length - 1, last + context);
