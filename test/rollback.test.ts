@@ -109,7 +109,24 @@ describe("POST /v1/workers/:name/rollback", () => {
 		expect((await rollback("rb-bad", { version_id: "nope" })).status).toBe(404);
 		expect((await rollback("rb-bad", { version_id: "a", deployment_id: "b" })).status).toBe(400);
 		expect((await rollback("rb-nobody")).status).toBe(404);
-		expect(await counts("rb-bad")).toEqual({ versions: 1, deployments: 1 });
+		const split = await uploadVersion("rb-bad");
+		const active = await json(await api("/v1/workers/rb-bad/deployments/active"));
+		const { id } = await json(
+			await patchJson(
+				"/v1/workers/rb-bad/deployments",
+				{
+					versions: [
+						{ version_id: active.versions[0].version_id, percentage: 90 },
+						{ version_id: split.version.id, percentage: 10 },
+					],
+				},
+				"POST",
+			),
+		);
+		const fromSplit = await rollback("rb-bad", { deployment_id: id });
+		expect(fromSplit.status).toBe(400);
+		expect((await json(fromSplit)).error.message).toContain("version_id");
+		expect(await counts("rb-bad")).toEqual({ versions: 2, deployments: 2 });
 	});
 
 	describe("refusals: 422 rule_refused with every reason", () => {

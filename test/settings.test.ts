@@ -119,6 +119,16 @@ describe("PATCH /v1/workers/:name/settings", () => {
 		expect((await json(res)).error.message).toContain("splits traffic");
 	});
 
+	it("is not a Durable Object migration: the copy does not carry the base's migrations", async () => {
+		const migrated = await deploy("set-mig", {
+			metadata: { migrations: { new_tag: "v1", new_sqlite_classes: ["Room"] } },
+		});
+		const body = await json(await patchJson("/v1/workers/set-mig/settings", { vars: { A: "a" } }));
+		expect(body.version.migration_tag).toBe("v1");
+		const back = await patchJson("/v1/workers/set-mig/rollback", { version_id: migrated.version.id }, "POST");
+		expect(back.status).toBe(201);
+	});
+
 	it("answers 404 for a Worker that does not exist", async () => {
 		const res = await patchJson("/v1/workers/set-nobody/settings", { vars: { A: "a" } });
 		expect(res.status).toBe(404);
