@@ -1,10 +1,10 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { RollbackOutcome } from "../../coordinator/worker-coordinator";
 import { bindingsWithOutsideState, rollbackPolicy } from "../../core/rollback-eligibility";
-import { unwrap } from "../../errors/api-error";
 import { actor } from "../../http/actor";
 import type { AppEnv } from "../../http/app-env";
 import { validationHook } from "../../http/errors";
+import { fingerprint, readPreconditions, takeResult } from "../../http/preconditions";
 import { rollbackCandidates } from "../../rollback/candidates";
 import { coordinatorFor } from "../../services/coordinator";
 import { MessageSchema } from "../../upload/metadata";
@@ -105,7 +105,12 @@ export const rollbackRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationH
 		const body = RollbackRequestSchema.parse(c.req.valid("json") ?? {});
 		await requireWorker(c.env.DB, name);
 		// The stub's return type collapses to never (ErrorBody.details is unknown, which RPC types refuse), so name it.
-		const outcome = unwrap<RollbackOutcome>(
+		const preconditions = readPreconditions(c);
+		if (preconditions.idempotency_key !== undefined) {
+			preconditions.fingerprint = await fingerprint({ op: "rollback", body });
+		}
+		const outcome = takeResult<RollbackOutcome>(
+			c,
 			await coordinatorFor(c.env, name).rollback({
 				worker: name,
 				...actor(c),
@@ -114,6 +119,7 @@ export const rollbackRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationH
 				deployment_id: body.deployment_id,
 				force: body.force,
 				policy: rollbackPolicy(c.env),
+				preconditions,
 			}),
 		);
 		c.header("ETag", etag(outcome.deployment.id));
