@@ -1,5 +1,5 @@
 import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../src/app";
 import { checkWorkerInvariants } from "../src/audit/invariants";
@@ -149,19 +149,23 @@ describe("If-Match", () => {
 });
 
 describe("crash safety: a failure at any step leaves no visible partial state and a retry completes once", () => {
+	const served = async (worker: string) => (await exports.default.fetch(`${BASE}/w/${worker}/`)).text();
+
 	it("D1 loses the batch: 503 with Retry-After, nothing visible, the retry lands once", async () => {
-		const { deployment } = await deploy("fault-lost");
+		const { deployment } = await deploy("fault-lost", { modules: [{ name: "index.js", body: workerSource("v1") }] });
 		await breakCoordinatorD1("fault-lost", "lose-batch");
 		const res = await put("fault-lost", { "idempotency-key": "r1" }, "v2");
 		expect(res.status).toBe(503);
 		expect(res.headers.get("retry-after")).toBe("2");
 		expect(await deploymentCount("fault-lost")).toBe(1);
 		expect((await json(await api("/v1/workers/fault-lost/deployments/active"))).id).toBe(deployment.id);
+		expect(await served("fault-lost")).toBe("v1");
 		await restoreCoordinator("fault-lost");
 		await expectConsistent("fault-lost");
 
 		const retry = await put("fault-lost", { "idempotency-key": "r1" }, "v2");
 		expect(retry.status).toBe(201);
+		expect(await served("fault-lost")).toBe("v2");
 		expect(await deploymentCount("fault-lost")).toBe(2);
 		await expectConsistent("fault-lost");
 	});
@@ -172,6 +176,7 @@ describe("crash safety: a failure at any step leaves no visible partial state an
 		const res = await put("fault-reply", { "idempotency-key": "r2" }, "v2");
 		expect(res.status).toBe(201);
 		const first = await json(res);
+		expect(await served("fault-reply")).toBe("v2");
 		await restoreCoordinator("fault-reply");
 		await expectConsistent("fault-reply");
 		const retry = await put("fault-reply", { "idempotency-key": "r2" }, "v2");
