@@ -55,6 +55,12 @@ const rollbackRoute = createRoute({
 	summary: "Deploy an earlier version at 100 % (default: the previous deployment that ran one version at 100 %)",
 	request: {
 		params: nameParam,
+		query: z.object({
+			force: z
+				.enum(["true", "false"])
+				.optional()
+				.openapi({ description: "Same as force in the body (Cloudflare's ?force=true)" }),
+		}),
 		body: { content: { "application/json": { schema: RollbackRequestSchema } }, required: false },
 	},
 	responses: {
@@ -103,11 +109,12 @@ export const rollbackRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationH
 		// The body is optional (no body: roll back to the previous deployment); without one the validator
 		// is skipped, so defaults are applied here.
 		const body = RollbackRequestSchema.parse(c.req.valid("json") ?? {});
+		const force = body.force || c.req.valid("query").force === "true";
 		await requireWorker(c.env.DB, name);
 		// The stub's return type collapses to never (ErrorBody.details is unknown, which RPC types refuse), so name it.
 		const preconditions = readPreconditions(c);
 		if (preconditions.idempotency_key !== undefined) {
-			preconditions.fingerprint = await fingerprint({ op: "rollback", body });
+			preconditions.fingerprint = await fingerprint({ op: "rollback", body: { ...body, force } });
 		}
 		const outcome = takeResult<RollbackOutcome>(
 			c,
@@ -117,7 +124,7 @@ export const rollbackRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationH
 				message: body.message ?? null,
 				version_id: body.version_id,
 				deployment_id: body.deployment_id,
-				force: body.force,
+				force,
 				policy: rollbackPolicy(c.env),
 				preconditions,
 			}),
