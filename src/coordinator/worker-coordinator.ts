@@ -172,19 +172,13 @@ export class WorkerCoordinator extends DurableObject<Env> {
 			};
 			await this.refuseDeletedResources(version.bindings);
 			const deployment: Deployment | null = command.deploy
-				? {
-						id: crypto.randomUUID(),
-						worker: command.worker,
-						number: state.deployment_count + 1,
+				? newDeployment(state, command, {
 						created_on: now,
-						author: command.author,
-						source: command.source,
 						message: version.message,
 						triggered_by: "upload",
 						rollback_from: null,
-						strategy: "percentage",
 						versions: [{ version_id: version.id, percentage: 100 }],
-					}
+					})
 				: null;
 			return {
 				version,
@@ -209,19 +203,13 @@ export class WorkerCoordinator extends DurableObject<Env> {
 				throw new ApiError("not_found", `Worker ${command.worker} has no version ${missing.join(", ")}.`);
 			}
 			await this.refuseDeletedResources(found.flatMap((v) => v.bindings));
-			const deployment: Deployment = {
-				id: crypto.randomUUID(),
-				worker: command.worker,
-				number: state.deployment_count + 1,
+			const deployment = newDeployment(state, command, {
 				created_on: new Date().toISOString(),
-				author: command.author,
-				source: command.source,
 				message: command.message,
 				triggered_by: command.triggered_by,
 				rollback_from: command.rollback_from ?? null,
-				strategy: "percentage",
 				versions: command.versions,
-			};
+			});
 			return { version: null, deployment, result: deployment };
 		});
 	}
@@ -270,19 +258,13 @@ export class WorkerCoordinator extends DurableObject<Env> {
 				}),
 			};
 			await this.refuseDeletedResources(version.bindings);
-			const deployment: Deployment = {
-				id: crypto.randomUUID(),
-				worker: command.worker,
-				number: state.deployment_count + 1,
+			const deployment = newDeployment(state, command, {
 				created_on: now,
-				author: command.author,
-				source: command.source,
 				message: command.message,
 				triggered_by,
 				rollback_from: null,
-				strategy: "percentage",
 				versions: [{ version_id: version.id, percentage: 100 }],
-			};
+			});
 			return {
 				version,
 				deployment,
@@ -309,19 +291,13 @@ export class WorkerCoordinator extends DurableObject<Env> {
 					{ target_version_id: target.id, target_version_number: target.number, reasons: verdict.reasons },
 				);
 			}
-			const deployment: Deployment = {
-				id: crypto.randomUUID(),
-				worker: command.worker,
-				number: state.deployment_count + 1,
+			const deployment = newDeployment(state, command, {
 				created_on: new Date().toISOString(),
-				author: command.author,
-				source: command.source,
 				message: command.message,
 				triggered_by: "rollback",
 				rollback_from: active.id,
-				strategy: "percentage",
 				versions: [{ version_id: target.id, percentage: 100 }],
-			};
+			});
 			return {
 				version: null,
 				deployment,
@@ -674,6 +650,23 @@ export class WorkerCoordinator extends DurableObject<Env> {
 	private clearPending(): void {
 		this.ctx.storage.sql.exec("DELETE FROM pending");
 	}
+}
+
+/** A deployment that takes the next number; who made it and from where come from the command. */
+function newDeployment(
+	state: CoordinatorState,
+	by: { worker: string; author: Author; source: Source },
+	fields: Pick<Deployment, "created_on" | "message" | "triggered_by" | "rollback_from" | "versions">,
+): Deployment {
+	return {
+		id: crypto.randomUUID(),
+		worker: by.worker,
+		number: state.deployment_count + 1,
+		author: by.author,
+		source: by.source,
+		strategy: "percentage",
+		...fields,
+	};
 }
 
 /** `If-Match` names the deployment the client expects to replace; anything else moved under it. */
