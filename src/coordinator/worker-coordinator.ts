@@ -75,6 +75,7 @@ export class WorkerCoordinator extends DurableObject<Env> {
 				throw new ApiError(
 					"invalid_request",
 					"A version upload cannot carry Durable Object migrations; deploy it with PUT /v1/workers/:name instead.",
+					{ reason: "durable_object_migration_in_version_upload" },
 				);
 			}
 			const previous = await getLatestVersion(this.env.DB, command.worker);
