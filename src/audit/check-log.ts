@@ -19,7 +19,7 @@ interface LogShape {
  * Checks the log's invariants in D1 for every Worker: numbers contiguous from 1 (count = max = counter)
  * and the pointer on the latest deployment. Pure SQL aggregates over indexed columns.
  */
-export async function checkLog(db: D1Database): Promise<{ workers: number; problems: LogProblem[] }> {
+export async function checkLog(db: D1Database, only?: string): Promise<{ workers: number; problems: LogProblem[] }> {
 	const { results } = await db
 		.prepare(
 			`SELECT w.name, w.version_count, w.deployment_count, w.active_deployment_id,
@@ -28,8 +28,9 @@ export async function checkLog(db: D1Database): Promise<{ workers: number; probl
 			   (SELECT count(*) FROM deployments d WHERE d.worker = w.name) AS deployments,
 			   (SELECT max(number) FROM deployments d WHERE d.worker = w.name) AS max_deployment,
 			   (SELECT id FROM deployments d WHERE d.worker = w.name ORDER BY number DESC LIMIT 1) AS latest_deployment_id
-			 FROM workers w ORDER BY w.name`,
+			 FROM workers w WHERE ?1 IS NULL OR w.name = ?1 ORDER BY w.name`,
 		)
+		.bind(only ?? null)
 		.all<LogShape>();
 	const problems: LogProblem[] = [];
 	for (const w of results) {

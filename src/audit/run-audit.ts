@@ -1,16 +1,28 @@
-import { checkLog } from "./check-log";
+import { purgeExpiredKeys } from "../storage/idempotency";
+import type { LogProblem } from "./check-log";
+import { checkWorkerInvariants } from "./invariants";
 
-/** Runs the log checks and records the run, problems and all, in audit_runs. */
+/** How many of each Worker's latest deployments the cron audit follows into R2. */
+const AUDIT_DEPTH = 10;
+
+/**
+ * Checks every managed Worker's invariants, records the run (problems and all) in audit_runs, and
+ * drops idempotency keys past their 24 hours.
+ */
 export async function runAudit(env: Env, trigger: string) {
-	const started = new Date().toISOString();
-	const { workers, problems } = await checkLog(env.DB);
+	const started = new Date();
+	const { results } = await env.DB.prepare("SELECT name FROM workers ORDER BY name").all<{ name: string }>();
+	const problems: LogProblem[] = [];
+	for (const { name } of results) problems.push(...(await checkWorkerInvariants(env, name, AUDIT_DEPTH)));
+	const purged = await purgeExpiredKeys(env.DB, started);
 	const run = {
 		id: crypto.randomUUID(),
-		started_on: started,
+		started_on: started.toISOString(),
 		finished_on: new Date().toISOString(),
 		trigger,
-		workers_checked: workers,
+		workers_checked: results.length,
 		problems,
+		idempotency_keys_purged: purged,
 	};
 	await env.DB.prepare(
 		"INSERT INTO audit_runs (id, started_on, finished_on, trigger, workers_checked, problems) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

@@ -1,9 +1,11 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Author, Deployment, Source, TrafficSplit, TriggeredBy, Version } from "../core/model";
+import type { Preconditions } from "../core/preconditions";
 import { checkSplit } from "../core/traffic";
 import { carriesMigration, resolveUpload, type VersionDraft } from "../core/version-builder";
 import { ApiError, type Result } from "../errors/api-error";
 import { insertDeployment } from "../storage/deployments";
+import { findIdempotentResult, storeIdempotentResult } from "../storage/idempotency";
 import { getLatestVersion, getVersionsByIds, insertVersion } from "../storage/versions";
 import { advanceWorker, getWorker, guardCounters, releaseGuard } from "../storage/workers";
 import { COORDINATOR_SCHEMA } from "./schema";
@@ -14,7 +16,7 @@ export interface Counters {
 	active_deployment_id: string | null;
 }
 
-interface CoordinatorState extends Counters {
+export interface CoordinatorState extends Counters {
 	worker: string;
 }
 
@@ -24,10 +26,18 @@ interface PendingWrite {
 	next: Counters;
 }
 
+/** What one operation writes (either may be null) and what it answers. */
+export interface Change<T> {
+	version: Version | null;
+	deployment: Deployment | null;
+	result: T;
+}
+
 export interface UploadCommand extends Omit<VersionDraft, "triggered_by"> {
 	worker: string;
 	/** true: the new version is deployed at 100 % in the same step (PUT); false: upload only. */
 	deploy: boolean;
+	preconditions?: Preconditions;
 }
 
 export interface DeployCommand {
@@ -38,6 +48,7 @@ export interface DeployCommand {
 	triggered_by: TriggeredBy;
 	versions: TrafficSplit[];
 	rollback_from?: string | null;
+	preconditions?: Preconditions;
 }
 
 export interface UploadOutcome {
@@ -47,6 +58,7 @@ export interface UploadOutcome {
 
 const GUARD_FAILURE = /NOT NULL constraint failed: write_guard\.ok/;
 const MAX_ATTEMPTS = 3;
+const SETTLE_RETRY_MS = 5_000;
 
 /**
  * The single writer for one managed Worker (one instance per Worker, by name). Every change to the
@@ -56,6 +68,8 @@ const MAX_ATTEMPTS = 3;
  */
 export class WorkerCoordinator extends DurableObject<Env> {
 	private tail: Promise<unknown> = Promise.resolve();
+	/** Idempotency keys whose first request is still running here. */
+	private readonly inflight = new Set<string>();
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
@@ -64,7 +78,8 @@ export class WorkerCoordinator extends DurableObject<Env> {
 
 	/** Stores a new version and, for a deploy, a deployment of it at 100 %. */
 	upload(command: UploadCommand): Promise<Result<UploadOutcome>> {
-		return this.exclusive(command.worker, async (state) => {
+		const preconditions = command.deploy ? command.preconditions : { ...command.preconditions, if_match: undefined };
+		return this.exclusive(command.worker, preconditions, async (state) => {
 			if (!command.deploy && state.deployment_count === 0) {
 				throw new ApiError(
 					"not_found",
@@ -85,10 +100,7 @@ export class WorkerCoordinator extends DurableObject<Env> {
 				worker: command.worker,
 				number: state.version_count + 1,
 				created_on: now,
-				...resolveUpload(previous, {
-					...command,
-					triggered_by: command.deploy ? "upload" : "version_upload",
-				}),
+				...resolveUpload(previous, { ...command, triggered_by: command.deploy ? "upload" : "version_upload" }),
 			};
 			const deployment: Deployment | null = command.deploy
 				? {
@@ -105,14 +117,13 @@ export class WorkerCoordinator extends DurableObject<Env> {
 						versions: [{ version_id: version.id, percentage: 100 }],
 					}
 				: null;
-			await this.commit(state, version, deployment);
-			return { version, deployment };
+			return { version, deployment, result: { version, deployment } };
 		});
 	}
 
 	/** Creates a deployment of versions that were already uploaded. */
 	deploy(command: DeployCommand): Promise<Result<Deployment>> {
-		return this.exclusive(command.worker, async (state) => {
+		return this.exclusive(command.worker, command.preconditions, async (state) => {
 			checkSplit(command.versions);
 			const ids = command.versions.map((v) => v.version_id);
 			const found = await getVersionsByIds(this.env.DB, command.worker, ids);
@@ -133,36 +144,68 @@ export class WorkerCoordinator extends DurableObject<Env> {
 				strategy: "percentage",
 				versions: command.versions,
 			};
-			await this.commit(state, null, deployment);
-			return deployment;
+			return { version: null, deployment, result: deployment };
 		});
 	}
 
 	/** The counters and pointer as this coordinator holds them (for audits and tests). */
 	async counters(worker: string): Promise<Counters> {
-		return this.exclusiveRaw(async () => {
+		return this.queue(async () => {
 			const { version_count, deployment_count, active_deployment_id } = await this.load(worker);
 			return { version_count, deployment_count, active_deployment_id };
 		});
 	}
 
+	/** Alarms finish what an interrupted change left: a write whose outcome was unknown. At least once, so idempotent. */
 	override async alarm(): Promise<void> {
 		const state = this.readState();
-		if (state) await this.exclusiveRaw(() => this.load(state.worker));
+		if (state) await this.queue(() => this.load(state.worker));
 	}
 
 	// ---- one change at a time ----
 
 	/**
-	 * Runs `work` after every earlier change has finished. Awaiting D1 lets other calls into the object,
+	 * Runs `plan` after every earlier change has finished, checks the client's preconditions against the
+	 * state it will change, and commits what `plan` returns. Awaiting D1 lets other calls into the object,
 	 * so this queue, not the input gate, is what keeps changes from interleaving.
 	 */
-	private exclusive<T>(worker: string, work: (state: CoordinatorState) => Promise<T>): Promise<Result<T>> {
-		return this.exclusiveRaw(async () => {
+	protected exclusive<T>(
+		worker: string,
+		preconditions: Preconditions | undefined,
+		plan: (state: CoordinatorState) => Promise<Change<T>>,
+	): Promise<Result<T>> {
+		const pre = preconditions ?? {};
+		const key = pre.idempotency_key;
+		if (key !== undefined && this.inflight.has(key)) {
+			return Promise.resolve({
+				ok: false,
+				error: {
+					code: "conflict",
+					message: `A request with Idempotency-Key ${key} is still running; retry when it has finished.`,
+				},
+			});
+		}
+		if (key !== undefined) this.inflight.add(key);
+		return this.queue(async (): Promise<{ value: T; replayed: boolean }> => {
 			for (let attempt = 1; ; attempt++) {
 				const state = await this.load(worker);
+				if (key !== undefined) {
+					const stored = await findIdempotentResult(this.env.DB, worker, key, new Date());
+					if (stored) {
+						if (stored.fingerprint !== (pre.fingerprint ?? "")) {
+							throw new ApiError(
+								"idempotency_key_reused",
+								`Idempotency-Key ${key} was already used for a different request; use a new key for a new request.`,
+							);
+						}
+						return { value: stored.result as T, replayed: true };
+					}
+				}
+				checkIfMatch(state, pre.if_match);
 				try {
-					return await work(state);
+					const change = await plan(state);
+					if (change.version || change.deployment) await this.commit(state, change, pre);
+					return { value: change.result, replayed: false };
 				} catch (error) {
 					if (error instanceof StaleCounters && attempt < MAX_ATTEMPTS) {
 						this.resync(await this.countersFromD1(worker), worker);
@@ -171,23 +214,21 @@ export class WorkerCoordinator extends DurableObject<Env> {
 					throw error;
 				}
 			}
-		}).then(
-			(value): Result<T> => ({ ok: true, value }),
-			(error: unknown): Result<T> => {
-				if (error instanceof ApiError) return { ok: false, error: error.toBody() };
-				console.error(JSON.stringify({ at: "coordinator", worker, error: String(error) }));
-				return {
-					ok: false,
-					error: {
-						code: "unavailable",
-						message: "The change could not be completed; retry it.",
-					},
-				};
-			},
-		);
+		})
+			.then(
+				({ value, replayed }): Result<T> => ({ ok: true, value, replayed }),
+				(error: unknown): Result<T> => {
+					if (error instanceof ApiError) return { ok: false, error: error.toBody() };
+					console.error(JSON.stringify({ at: "coordinator", worker, error: String(error) }));
+					return { ok: false, error: { code: "unavailable", message: "The change could not be completed; retry it." } };
+				},
+			)
+			.finally(() => {
+				if (key !== undefined) this.inflight.delete(key);
+			});
 	}
 
-	private exclusiveRaw<T>(work: () => Promise<T>): Promise<T> {
+	private queue<T>(work: () => Promise<T>): Promise<T> {
 		const run = this.tail.then(work, work);
 		this.tail = run.catch(() => undefined);
 		return run;
@@ -195,7 +236,8 @@ export class WorkerCoordinator extends DurableObject<Env> {
 
 	// ---- committing a change ----
 
-	private async commit(state: CoordinatorState, version: Version | null, deployment: Deployment | null): Promise<void> {
+	private async commit<T>(state: CoordinatorState, change: Change<T>, pre: Preconditions): Promise<void> {
+		const { version, deployment } = change;
 		const next: Counters = {
 			version_count: version ? version.number : state.version_count,
 			deployment_count: deployment ? deployment.number : state.deployment_count,
@@ -207,12 +249,20 @@ export class WorkerCoordinator extends DurableObject<Env> {
 		const statements = [guardCounters(db, state.worker, state), advanceWorker(db, { name: state.worker, now, next })];
 		if (version) statements.push(insertVersion(db, version));
 		if (deployment) statements.push(insertDeployment(db, deployment));
+		if (pre.idempotency_key !== undefined) {
+			statements.push(
+				storeIdempotentResult(db, {
+					worker: state.worker,
+					key: pre.idempotency_key,
+					fingerprint: pre.fingerprint ?? "",
+					result: change.result,
+					now,
+				}),
+			);
+		}
 		statements.push(releaseGuard(db));
-		this.writePending({
-			version_id: version?.id ?? null,
-			deployment_id: deployment?.id ?? null,
-			next,
-		});
+
+		this.writePending({ version_id: version?.id ?? null, deployment_id: deployment?.id ?? null, next });
 		try {
 			await db.batch(statements);
 		} catch (error) {
@@ -221,9 +271,14 @@ export class WorkerCoordinator extends DurableObject<Env> {
 				throw new StaleCounters();
 			}
 			console.error(JSON.stringify({ at: "coordinator.commit", worker: state.worker, error: String(error) }));
-			// The batch may or may not have landed: settle it now, or leave it for the alarm.
-			await this.settlePending(state.worker);
-			throw new ApiError("unavailable", "Storage did not confirm the change; retry it.");
+			// The batch may or may not have landed: settle it now (or leave it to the alarm). If it landed, the
+			// change happened and the client is told so.
+			const landed = await this.settlePending(state.worker).catch(() => false);
+			if (landed) return;
+			throw new ApiError(
+				"unavailable",
+				"Storage did not confirm the change; retry it (with the same Idempotency-Key).",
+			);
 		}
 		this.ctx.storage.transactionSync(() => {
 			this.writeState({ worker: state.worker, ...next });
@@ -232,9 +287,9 @@ export class WorkerCoordinator extends DurableObject<Env> {
 	}
 
 	/** Finds out whether a write whose outcome was unknown reached D1, and adopts or drops it. */
-	private async settlePending(worker: string): Promise<void> {
+	private async settlePending(worker: string): Promise<boolean> {
 		const pending = this.readPending();
-		if (!pending) return;
+		if (!pending) return false;
 		try {
 			const id = pending.deployment_id ?? pending.version_id;
 			const table = pending.deployment_id ? "deployments" : "versions";
@@ -243,9 +298,10 @@ export class WorkerCoordinator extends DurableObject<Env> {
 				if (landed) this.writeState({ worker, ...pending.next });
 				this.clearPending();
 			});
+			return landed !== null;
 		} catch (error) {
-			await this.ctx.storage.setAlarm(Date.now() + 5_000);
-			throw error;
+			await this.ctx.storage.setAlarm(Date.now() + SETTLE_RETRY_MS);
+			throw new ApiError("unavailable", "Storage is not answering; retry shortly.", { cause: String(error) });
 		}
 	}
 
@@ -290,12 +346,9 @@ export class WorkerCoordinator extends DurableObject<Env> {
 	private readState(): CoordinatorState | null {
 		return (
 			this.ctx.storage.sql
-				.exec<{
-					worker: string;
-					version_count: number;
-					deployment_count: number;
-					active_deployment_id: string | null;
-				}>("SELECT worker, version_count, deployment_count, active_deployment_id FROM state WHERE id = 1")
+				.exec<{ worker: string; version_count: number; deployment_count: number; active_deployment_id: string | null }>(
+					"SELECT worker, version_count, deployment_count, active_deployment_id FROM state WHERE id = 1",
+				)
 				.toArray()[0] ?? null
 		);
 	}
@@ -328,6 +381,20 @@ export class WorkerCoordinator extends DurableObject<Env> {
 	private clearPending(): void {
 		this.ctx.storage.sql.exec("DELETE FROM pending");
 	}
+}
+
+/** `If-Match` names the deployment the client expects to replace; anything else moved under it. */
+function checkIfMatch(state: CoordinatorState, ifMatch: string | undefined): void {
+	if (ifMatch === undefined) return;
+	const active = state.active_deployment_id;
+	if (ifMatch === "*" ? active !== null : ifMatch === active) return;
+	throw new ApiError(
+		"precondition_failed",
+		active
+			? `The active deployment is now ${active}, not ${ifMatch}; look at what changed and retry with If-Match: "${active}".`
+			: `Worker ${state.worker} has no active deployment, so If-Match: ${ifMatch} cannot hold.`,
+		{ active_deployment_id: active },
+	);
 }
 
 class StaleCounters extends Error {

@@ -12,6 +12,7 @@ export const ERROR_STATUS = {
 	payload_too_large: 413,
 	unsupported_media_type: 415,
 	rule_refused: 422,
+	idempotency_key_reused: 422,
 	precondition_required: 428,
 	rate_limited: 429,
 	internal_error: 500,
@@ -56,7 +57,7 @@ export class ApiError extends Error {
 }
 
 /** Results that cross an RPC boundary: errors travel as data, since a rejected RPC call loses its type. */
-export type Result<T> = { ok: true; value: T } | { ok: false; error: ErrorBody };
+export type Result<T> = { ok: true; value: T; replayed?: boolean } | { ok: false; error: ErrorBody };
 
 export function unwrap<T>(result: Result<T>): T {
 	if (!result.ok) throw ApiError.from(result.error);

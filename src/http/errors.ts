@@ -19,7 +19,11 @@ const CODE_FOR_STATUS: Record<number, ErrorCode> = {
 	429: "rate_limited",
 };
 
+/** Seconds a client should wait before retrying a 503. */
+export const RETRY_AFTER_SECONDS = 2;
+
 export function errorResponse(c: Context<AppEnv>, error: ApiError): Response {
+	if (error.code === "unavailable") c.header("Retry-After", String(RETRY_AFTER_SECONDS));
 	return c.json({ error: error.toBody(), request_id: c.get("requestId") }, error.status);
 }
 

@@ -1,7 +1,9 @@
 import type { UploadOutcome } from "../coordinator/worker-coordinator";
 import { buildManifest } from "../core/manifest";
 import type { Author, Source } from "../core/model";
-import { unwrap } from "../errors/api-error";
+import type { Preconditions } from "../core/preconditions";
+import { ApiError, type Result } from "../errors/api-error";
+import { fingerprint } from "../http/preconditions";
 import { putModule } from "../storage/modules";
 import { parseUpload } from "../upload/parse-upload";
 import { coordinatorFor } from "./coordinator";
@@ -20,6 +22,7 @@ export interface UploadRequest {
 	source: Source;
 	deploy: boolean;
 	bindingsInherit?: "strict" | "lax";
+	preconditions?: Preconditions;
 }
 
 /**
@@ -27,14 +30,26 @@ export interface UploadRequest {
  * a body stored for a request that then fails is harmless, and a version is only ever recorded once
  * every body it names is in R2.
  */
-export async function uploadWorker(env: Env, input: UploadRequest): Promise<UploadOutcome> {
+export async function uploadWorker(env: Env, input: UploadRequest): Promise<Result<UploadOutcome>> {
 	const { metadata, modules } = await parseUpload(input.request, maxUploadBytes(env));
 	const manifest = await buildManifest(modules);
 	const bodies = new Map(modules.map((m) => [m.name, m.bytes]));
-	await Promise.all(
-		manifest.map((entry) => putModule(env.MODULES, entry.sha256, bodies.get(entry.name) ?? new Uint8Array())),
-	);
-	const result = await coordinatorFor(env, input.worker).upload({
+	try {
+		await Promise.all(
+			manifest.map((entry) => putModule(env.MODULES, entry.sha256, bodies.get(entry.name) ?? new Uint8Array())),
+		);
+	} catch (error) {
+		console.error(JSON.stringify({ at: "upload.r2", worker: input.worker, error: String(error) }));
+		throw new ApiError(
+			"unavailable",
+			"Module storage did not accept the bundle; nothing was recorded. Retry the upload.",
+		);
+	}
+	const preconditions: Preconditions = { ...input.preconditions };
+	if (preconditions.idempotency_key !== undefined) {
+		preconditions.fingerprint = await fingerprint({ op: input.deploy ? "deploy" : "upload", metadata, manifest });
+	}
+	return coordinatorFor(env, input.worker).upload({
 		worker: input.worker,
 		author: input.author,
 		source: input.source,
@@ -42,6 +57,6 @@ export async function uploadWorker(env: Env, input: UploadRequest): Promise<Uplo
 		manifest,
 		deploy: input.deploy,
 		bindings_inherit: input.bindingsInherit ?? "strict",
+		preconditions,
 	});
-	return unwrap(result);
 }

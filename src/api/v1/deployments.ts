@@ -1,8 +1,9 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { ApiError, unwrap } from "../../errors/api-error";
+import { ApiError } from "../../errors/api-error";
 import { actor } from "../../http/actor";
 import type { AppEnv } from "../../http/app-env";
 import { validationHook } from "../../http/errors";
+import { fingerprint, readPreconditions, takeResult } from "../../http/preconditions";
 import { coordinatorFor } from "../../services/coordinator";
 import { getActiveDeployment, getDeployment, listDeployments } from "../../storage/deployments";
 import { decodeCursor } from "../../storage/pagination";
@@ -141,13 +142,19 @@ export const deploymentsRouter = new OpenAPIHono<AppEnv>({
 		const { name } = c.req.valid("param");
 		const body = c.req.valid("json");
 		await requireWorker(c.env.DB, name);
-		const deployment = unwrap(
+		const preconditions = readPreconditions(c);
+		if (preconditions.idempotency_key !== undefined) {
+			preconditions.fingerprint = await fingerprint({ op: "deployment", body });
+		}
+		const deployment = takeResult(
+			c,
 			await coordinatorFor(c.env, name).deploy({
 				worker: name,
 				...actor(c),
 				message: body.message ?? null,
 				triggered_by: "deployment",
 				versions: body.versions,
+				preconditions,
 			}),
 		);
 		c.header("ETag", etag(deployment.id));

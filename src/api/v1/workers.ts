@@ -3,6 +3,7 @@ import { ApiError } from "../../errors/api-error";
 import { actor } from "../../http/actor";
 import type { AppEnv } from "../../http/app-env";
 import { validationHook } from "../../http/errors";
+import { readPreconditions, takeResult } from "../../http/preconditions";
 import { uploadWorker } from "../../services/upload-service";
 import { getActiveDeployment } from "../../storage/deployments";
 import { getWorker, listWorkers } from "../../storage/workers";
@@ -116,12 +117,16 @@ export const workersRouter = new OpenAPIHono<AppEnv>({
 		uploadRoute("put", "/{name}", "Upload a bundle and deploy it to 100 % (Cloudflare's multipart format)"),
 		async (c) => {
 			const { name } = c.req.valid("param");
-			const outcome = await uploadWorker(c.env, {
-				worker: name,
-				request: c.req.raw,
-				...actor(c),
-				deploy: true,
-			});
+			const outcome = takeResult(
+				c,
+				await uploadWorker(c.env, {
+					worker: name,
+					request: c.req.raw,
+					...actor(c),
+					deploy: true,
+					preconditions: readPreconditions(c),
+				}),
+			);
 			const tag = etag(outcome.deployment?.id);
 			if (tag) c.header("ETag", tag);
 			return c.json(
@@ -135,11 +140,15 @@ export const workersRouter = new OpenAPIHono<AppEnv>({
 	)
 	.openapi(uploadRoute("post", "/{name}/versions", "Upload a version without deploying it"), async (c) => {
 		const { name } = c.req.valid("param");
-		const outcome = await uploadWorker(c.env, {
-			worker: name,
-			request: c.req.raw,
-			...actor(c),
-			deploy: false,
-		});
+		const outcome = takeResult(
+			c,
+			await uploadWorker(c.env, {
+				worker: name,
+				request: c.req.raw,
+				...actor(c),
+				deploy: false,
+				preconditions: readPreconditions(c),
+			}),
+		);
 		return c.json({ version: presentVersion(outcome.version), deployment: null }, 201);
 	});

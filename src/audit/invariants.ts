@@ -1,0 +1,48 @@
+import { coordinatorFor } from "../services/coordinator";
+import { listDeployments } from "../storage/deployments";
+import { moduleKey } from "../storage/modules";
+import { getVersionsByIds } from "../storage/versions";
+import { getWorker } from "../storage/workers";
+import { checkLog, type LogProblem } from "./check-log";
+
+const hex = (buffer: ArrayBuffer) => [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, "0")).join("");
+
+/**
+ * Checks one Worker against DESIGN.md's consistency rules: numbers contiguous and the pointer on the
+ * latest deployment (D1), the coordinator agreeing with D1, and every module of the versions that the
+ * latest `depth` deployments serve present in R2 under a body whose SHA-256 R2 itself vouches for.
+ */
+export async function checkWorkerInvariants(env: Env, worker: string, depth = 10_000): Promise<LogProblem[]> {
+	const problems: LogProblem[] = [];
+	const add = (problem: string) => problems.push({ worker, problem });
+	const record = await getWorker(env.DB, worker);
+	if (!record) return [{ worker, problem: "no such Worker in D1" }];
+
+	problems.push(...(await checkLog(env.DB, worker)).problems);
+
+	const held = await coordinatorFor(env, worker).counters(worker);
+	const inD1 = {
+		version_count: record.version_count,
+		deployment_count: record.deployment_count,
+		active_deployment_id: record.active_deployment_id,
+	};
+	if (JSON.stringify(held) !== JSON.stringify(inD1)) {
+		add(`coordinator holds ${JSON.stringify(held)} but D1 has ${JSON.stringify(inD1)}`);
+	}
+
+	const { items: deployments } = await listDeployments(env.DB, worker, Math.min(depth, 10_000));
+	const versionIds = [...new Set(deployments.flatMap((d) => d.versions.map((v) => v.version_id)))];
+	const versions = await getVersionsByIds(env.DB, worker, versionIds);
+	for (const id of versionIds) {
+		if (!versions.some((v) => v.id === id)) add(`a deployment serves version ${id}, which is not in the log`);
+	}
+	const hashes = new Set(versions.flatMap((v) => v.modules.map((m) => m.sha256)));
+	for (const sha256 of hashes) {
+		const head = await env.MODULES.head(moduleKey(sha256));
+		if (!head) add(`module ${sha256} is missing from R2`);
+		else if (!head.checksums.sha256 || hex(head.checksums.sha256) !== sha256) {
+			add(`module ${sha256} in R2 does not carry that SHA-256`);
+		}
+	}
+	return problems;
+}

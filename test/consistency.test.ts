@@ -1,0 +1,258 @@
+import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { createApp } from "../src/app";
+import { checkWorkerInvariants } from "../src/audit/invariants";
+import type { WorkerCoordinator } from "../src/coordinator/worker-coordinator";
+import { coordinatorFor } from "../src/services/coordinator";
+import { breakCoordinatorD1, restoreCoordinator } from "./faults";
+import { api, BASE, deploy, json, TOKEN, uploadForm, uploadVersion, workerSource } from "./helpers";
+
+const put = (name: string, headers: Record<string, string> = {}, body = "same code") =>
+	api(`/v1/workers/${name}`, {
+		method: "PUT",
+		headers,
+		body: uploadForm({ modules: [{ name: "index.js", body: workerSource(body) }] }),
+	});
+
+async function deploymentCount(worker: string): Promise<number> {
+	return (
+		(await env.DB.prepare("SELECT count(*) AS n FROM deployments WHERE worker = ?1").bind(worker).first<number>("n")) ??
+		0
+	);
+}
+
+async function expectConsistent(worker: string) {
+	expect(await checkWorkerInvariants(env, worker)).toEqual([]);
+}
+
+describe("Idempotency-Key", () => {
+	it("a retry with the same key returns the original response and creates nothing", async () => {
+		const first = await put("idem", { "idempotency-key": "deploy-1" });
+		expect(first.status).toBe(201);
+		const original = await json(first);
+		// A retry builds a new multipart body (new boundary): it is still the same request.
+		const retry = await put("idem", { "idempotency-key": "deploy-1" });
+		expect(retry.status).toBe(201);
+		expect(retry.headers.get("idempotent-replayed")).toBe("true");
+		expect(await json(retry)).toEqual(original);
+		expect(await deploymentCount("idem")).toBe(1);
+		await expectConsistent("idem");
+	});
+
+	it("the same key with a different request is a 422 and changes nothing", async () => {
+		await put("idem-diff", { "idempotency-key": "k" }, "v1");
+		const res = await put("idem-diff", { "idempotency-key": "k" }, "v2");
+		expect(res.status).toBe(422);
+		expect((await json(res)).error.code).toBe("idempotency_key_reused");
+		expect(await deploymentCount("idem-diff")).toBe(1);
+	});
+
+	it("keys are per Worker and per request kind", async () => {
+		await put("idem-a", { "idempotency-key": "shared" });
+		expect((await put("idem-b", { "idempotency-key": "shared" })).status).toBe(201);
+		const { version } = await uploadVersion("idem-a");
+		const deployBody = JSON.stringify({ versions: [{ version_id: version.id, percentage: 100 }] });
+		const res = await api("/v1/workers/idem-a/deployments", {
+			method: "POST",
+			headers: { "idempotency-key": "shared" },
+			body: deployBody,
+		});
+		expect(res.status).toBe(422);
+	});
+
+	it("a key whose first request is still running is a 409", async () => {
+		await deploy("idem-busy");
+		const stub = coordinatorFor(env, "idem-busy");
+		// Hold the coordinator's queue so the first request stays in flight.
+		let release = () => {};
+		const held = new Promise<void>((resolve) => {
+			release = resolve;
+		});
+		await runInDurableObject(stub, (instance: WorkerCoordinator) => {
+			(instance as unknown as { tail: Promise<unknown> }).tail = held;
+		});
+		const first = put("idem-busy", { "idempotency-key": "slow" });
+		await new Promise((r) => setTimeout(r, 50));
+		const second = await put("idem-busy", { "idempotency-key": "slow" });
+		expect(second.status).toBe(409);
+		expect((await json(second)).error.message).toContain("still running");
+		release();
+		expect((await first).status).toBe(201);
+		expect(await deploymentCount("idem-busy")).toBe(2);
+	});
+
+	it("deployments accept keys too, and expire after 24 hours", async () => {
+		const { version } = await deploy("idem-dep");
+		const body = JSON.stringify({ versions: [{ version_id: version.id, percentage: 100 }] });
+		const call = () =>
+			api("/v1/workers/idem-dep/deployments", { method: "POST", headers: { "idempotency-key": "d" }, body });
+		const a = await json(await call());
+		const b = await json(await call());
+		expect(b.id).toBe(a.id);
+		await env.DB.prepare(
+			"UPDATE idempotency_keys SET created_on = '2000-01-01T00:00:00.000Z' WHERE worker = 'idem-dep'",
+		).run();
+		const c = await json(await call());
+		expect(c.id).not.toBe(a.id);
+		expect(await deploymentCount("idem-dep")).toBe(3);
+	});
+
+	it("refuses a malformed key", async () => {
+		const res = await put("idem-bad", { "idempotency-key": "has space" });
+		expect(res.status).toBe(400);
+		expect((await json(res)).error.message).toContain("Idempotency-Key");
+	});
+});
+
+describe("If-Match", () => {
+	it("a change conditional on the active deployment goes through while it holds, and is 412 once it moved", async () => {
+		const { deployment } = await deploy("cond");
+		const ok = await put("cond", { "if-match": `"${deployment.id}"` }, "v2");
+		expect(ok.status).toBe(201);
+		const moved = await put("cond", { "if-match": `"${deployment.id}"` }, "v3");
+		expect(moved.status).toBe(412);
+		const body = await json(moved);
+		expect(body.error.code).toBe("precondition_failed");
+		expect(body.error.details.active_deployment_id).toBe((await json(ok)).deployment.id);
+		expect(await deploymentCount("cond")).toBe(2);
+	});
+
+	it("applies to POST deployments, and If-Match: * needs an existing deployment", async () => {
+		expect((await put("cond-new", { "if-match": "*" })).status).toBe(412);
+		const { version, deployment } = await deploy("cond-new");
+		const body = JSON.stringify({ versions: [{ version_id: version.id, percentage: 100 }] });
+		const stale = await api("/v1/workers/cond-new/deployments", {
+			method: "POST",
+			headers: { "if-match": '"nope"' },
+			body,
+		});
+		expect(stale.status).toBe(412);
+		const fresh = await api("/v1/workers/cond-new/deployments", {
+			method: "POST",
+			headers: { "if-match": `"${deployment.id}"` },
+			body,
+		});
+		expect(fresh.status).toBe(201);
+	});
+
+	it("the ETag of the Worker and of its active deployment is what If-Match takes", async () => {
+		await deploy("cond-etag");
+		const etag = (await api("/v1/workers/cond-etag/deployments/active")).headers.get("etag") ?? "";
+		expect((await api("/v1/workers/cond-etag")).headers.get("etag")).toBe(etag);
+		expect((await put("cond-etag", { "if-match": etag }, "next")).status).toBe(201);
+	});
+
+	it("refuses a malformed If-Match", async () => {
+		expect((await put("cond-bad", { "if-match": '"a" "b"' })).status).toBe(400);
+	});
+});
+
+describe("crash safety: a failure at any step leaves no visible partial state and a retry completes once", () => {
+	it("D1 loses the batch: 503 with Retry-After, nothing visible, the retry lands once", async () => {
+		const { deployment } = await deploy("fault-lost");
+		await breakCoordinatorD1("fault-lost", "lose-batch");
+		const res = await put("fault-lost", { "idempotency-key": "r1" }, "v2");
+		expect(res.status).toBe(503);
+		expect(res.headers.get("retry-after")).toBe("2");
+		expect(await deploymentCount("fault-lost")).toBe(1);
+		expect((await json(await api("/v1/workers/fault-lost/deployments/active"))).id).toBe(deployment.id);
+		await restoreCoordinator("fault-lost");
+		await expectConsistent("fault-lost");
+
+		const retry = await put("fault-lost", { "idempotency-key": "r1" }, "v2");
+		expect(retry.status).toBe(201);
+		expect(await deploymentCount("fault-lost")).toBe(2);
+		await expectConsistent("fault-lost");
+	});
+
+	it("D1 commits but the reply is lost: the coordinator finds the write and reports success, once", async () => {
+		await deploy("fault-reply");
+		await breakCoordinatorD1("fault-reply", "lose-reply");
+		const res = await put("fault-reply", { "idempotency-key": "r2" }, "v2");
+		expect(res.status).toBe(201);
+		const first = await json(res);
+		await restoreCoordinator("fault-reply");
+		await expectConsistent("fault-reply");
+		const retry = await put("fault-reply", { "idempotency-key": "r2" }, "v2");
+		expect((await json(retry)).deployment.id).toBe(first.deployment.id);
+		expect(await deploymentCount("fault-reply")).toBe(2);
+	});
+
+	it("D1 commits then goes away: 503, and the alarm settles the write once D1 is back", async () => {
+		await deploy("fault-alarm");
+		await breakCoordinatorD1("fault-alarm", "down-after-batch");
+		const res = await put("fault-alarm", { "idempotency-key": "r3" }, "v2");
+		expect(res.status).toBe(503);
+		const stub = coordinatorFor(env, "fault-alarm");
+		const pending = await runInDurableObject(stub, (_i: WorkerCoordinator, state) =>
+			state.storage.sql.exec("SELECT count(*) AS n FROM pending").one(),
+		);
+		expect(pending.n).toBe(1);
+		await restoreCoordinator("fault-alarm");
+		expect(await runDurableObjectAlarm(stub)).toBe(true);
+		await expectConsistent("fault-alarm");
+		const retry = await put("fault-alarm", { "idempotency-key": "r3" }, "v2");
+		expect(retry.status).toBe(201);
+		expect(retry.headers.get("idempotent-replayed")).toBe("true");
+		expect(await deploymentCount("fault-alarm")).toBe(2);
+	});
+
+	it("the coordinator is evicted mid-operation: its successor settles the unfinished write", async () => {
+		await deploy("fault-evict");
+		await breakCoordinatorD1("fault-evict", "down-after-batch");
+		expect((await put("fault-evict", { "idempotency-key": "r4" }, "v2")).status).toBe(503);
+		await abortAllDurableObjects();
+		// A fresh instance with working bindings: the pending record survived in its storage.
+		const next = await put("fault-evict", {}, "v3");
+		expect(next.status).toBe(201);
+		expect((await json(next)).deployment.number).toBe(3);
+		await expectConsistent("fault-evict");
+		const retry = await put("fault-evict", { "idempotency-key": "r4" }, "v2");
+		expect(retry.headers.get("idempotent-replayed")).toBe("true");
+		expect(await deploymentCount("fault-evict")).toBe(3);
+	});
+
+	it("the coordinator's own storage fails after D1 committed: the next operation adopts the write", async () => {
+		await deploy("fault-local");
+		const stub = coordinatorFor(env, "fault-local");
+		await runInDurableObject(stub, (instance: WorkerCoordinator) => {
+			const target = instance as unknown as { writeState: (s: unknown) => void };
+			const original = target.writeState.bind(instance);
+			let failures = 1;
+			target.writeState = (s: unknown) => {
+				if (failures-- > 0) throw new Error("SQLITE_FULL (injected)");
+				original(s);
+			};
+		});
+		const res = await put("fault-local", { "idempotency-key": "r5" }, "v2");
+		expect(res.status).toBe(503);
+		const retry = await put("fault-local", { "idempotency-key": "r5" }, "v2");
+		expect(retry.status).toBe(201);
+		expect(retry.headers.get("idempotent-replayed")).toBe("true");
+		expect(await deploymentCount("fault-local")).toBe(2);
+		await expectConsistent("fault-local");
+	});
+
+	it("R2 refuses the modules: 503, nothing recorded, the retry lands", async () => {
+		const failingR2 = new Proxy(env.MODULES, {
+			get(target, prop, receiver) {
+				if (prop === "put" || prop === "head") return () => Promise.reject(new Error("R2 unavailable (injected)"));
+				return Reflect.get(target, prop, receiver);
+			},
+		});
+		const app = createApp();
+		const request = () =>
+			new Request(`${BASE}/v1/workers/fault-r2`, {
+				method: "PUT",
+				headers: { authorization: `Bearer ${TOKEN}`, "idempotency-key": "r6" },
+				body: uploadForm(),
+			});
+		const res = await app.fetch(request(), { ...env, MODULES: failingR2 });
+		expect(res.status).toBe(503);
+		expect(res.headers.get("retry-after")).toBe("2");
+		expect((await api("/v1/workers/fault-r2")).status).toBe(404);
+		expect((await app.fetch(request(), env)).status).toBe(201);
+		await expectConsistent("fault-r2");
+	});
+});
