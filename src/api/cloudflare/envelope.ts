@@ -42,6 +42,7 @@ const CODE_FOR: Record<ErrorCode, number> = {
 	payload_too_large: CF.scriptTooLarge,
 	unsupported_media_type: CF.validation,
 	rule_refused: CF.ruleRefused,
+	idempotency_key_reused: CF.conflict,
 	precondition_required: CF.conflict,
 	rate_limited: CF.rateLimited,
 	internal_error: CF.internal,

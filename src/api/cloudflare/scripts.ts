@@ -45,25 +45,29 @@ export const scripts = new Hono<AppEnv>()
 	// Upload and deploy at 100 % (wrangler's first deploy, and any deploy that carries DO migrations).
 	.put("/:name", async (c) => {
 		const name = workerName(c);
-		const { version } = await uploadWorker(c.env, {
-			worker: name,
-			request: c.req.raw,
-			...cloudflareActor(c),
-			deploy: true,
-			bindingsInherit: bindingsInherit(c.req.query("bindings_inherit")),
-		});
+		const { version } = unwrap(
+			await uploadWorker(c.env, {
+				worker: name,
+				request: c.req.raw,
+				...cloudflareActor(c),
+				deploy: true,
+				bindingsInherit: bindingsInherit(c.req.query("bindings_inherit")),
+			}),
+		);
 		return ok(c, cloudflareScript(name, version));
 	})
 	.post("/:name/versions", async (c) => {
 		const name = workerName(c);
 		await requireWorker(c.env.DB, name);
-		const { version } = await uploadWorker(c.env, {
-			worker: name,
-			request: c.req.raw,
-			...cloudflareActor(c),
-			deploy: false,
-			bindingsInherit: bindingsInherit(c.req.query("bindings_inherit")),
-		});
+		const { version } = unwrap(
+			await uploadWorker(c.env, {
+				worker: name,
+				request: c.req.raw,
+				...cloudflareActor(c),
+				deploy: false,
+				bindingsInherit: bindingsInherit(c.req.query("bindings_inherit")),
+			}),
+		);
 		return ok(c, cloudflareVersion(version));
 	})
 	.get("/:name/versions", async (c) => {
