@@ -43,6 +43,7 @@ declare module "node:fs/promises" {
 	export function cp(from: string, to: string, options?: { recursive?: boolean }): Promise<void>;
 	export function readFile(path: string, encoding: "utf8"): Promise<string>;
 	export function writeFile(path: string, data: string): Promise<void>;
+	export function appendFile(path: string, data: string): Promise<void>;
 }
 
 declare module "node:net" {

@@ -1,4 +1,4 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { appendFile, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fixtureCopy, PINNED_WRANGLER, type RunResult, type Shiplog, startShiplog, wranglerAgainst } from "./harness";
@@ -12,6 +12,7 @@ const NAME = "e2e-fixture";
 let shiplog: Shiplog;
 let client: Awaited<ReturnType<typeof fixtureCopy>>;
 let wrangler: ReturnType<typeof wranglerAgainst>;
+let doClient: Awaited<ReturnType<typeof fixtureCopy>> | undefined;
 const ids: Record<string, string> = {};
 
 function succeeded(result: RunResult): string {
@@ -46,6 +47,7 @@ beforeAll(async () => {
 afterAll(async () => {
 	await shiplog?.stop();
 	await client?.remove();
+	await doClient?.remove();
 });
 
 describe(`wrangler ${PINNED_WRANGLER} against shiplog`, () => {
@@ -138,5 +140,37 @@ describe(`wrangler ${PINNED_WRANGLER} against shiplog`, () => {
 			{ version_id: ids.v3, percentage: 50 },
 		]);
 		expect(succeeded(await wrangler(["deployments", "status"]))).toMatch(/\(50%\)/);
+	});
+});
+
+describe("wrangler deploy with Durable Object migrations", () => {
+	const DO_NAME = "e2e-do-fixture";
+	const versions = async () => (await shiplog.native(`/v1/workers/${DO_NAME}/versions`)).body.items;
+
+	it("applies each migration once: shiplog reports the tag, so wrangler sends only new migrations", async () => {
+		doClient = await fixtureCopy("wrangler-do-worker");
+		const doWrangler = wranglerAgainst(shiplog, doClient);
+
+		succeeded(await doWrangler(["deploy"]));
+		expect((await versions())[0]).toMatchObject({ number: 1, migration_tag: "v1", triggered_by: "upload" });
+
+		// Nothing pending: wrangler takes the versions API (upload, then deploy), sending no migrations.
+		succeeded(await doWrangler(["deploy", "--message", "no migration"]));
+		expect((await versions())[0]).toMatchObject({ number: 2, migration_tag: "v1", triggered_by: "version_upload" });
+
+		await appendFile(
+			join(doClient.dir, "wrangler.toml"),
+			'\n[[migrations]]\ntag = "v2"\nnew_sqlite_classes = ["Counter2"]\n',
+		);
+		succeeded(await doWrangler(["deploy", "--message", "mig v2", "--tag", "m2"]));
+		expect((await versions())[0]).toMatchObject({
+			number: 3,
+			migration_tag: "v2",
+			triggered_by: "upload",
+			message: "mig v2",
+			tag: "m2",
+		});
+		const { body: deployment } = await shiplog.native(`/v1/workers/${DO_NAME}/deployments/active`);
+		expect(deployment).toMatchObject({ number: 3, triggered_by: "upload", source: "wrangler" });
 	});
 });
