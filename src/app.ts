@@ -1,6 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { cloudflare } from "./api/cloudflare";
 import { v1 } from "./api/v1";
+import { edgeRouter } from "./edge/edge-router";
 import type { AppEnv } from "./http/app-env";
 import { notFound, onError, validationHook } from "./http/errors";
 import { requestId } from "./http/request-id";
@@ -8,6 +9,7 @@ import { requestId } from "./http/request-id";
 export function createApp() {
 	const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 	app.use("*", requestId);
+	app.use("*", edgeRouter);
 	app.onError(onError);
 	app.notFound(notFound);
 

@@ -2,6 +2,7 @@ import { createApp } from "./app";
 import { runAudit } from "./audit/run-audit";
 
 export { WorkerCoordinator } from "./coordinator/worker-coordinator";
+export { ServiceBinding } from "./edge/service-binding";
 
 const app = createApp();
 

@@ -3,6 +3,8 @@ import type { Author, Deployment, Source, TrafficSplit, TriggeredBy, Version } f
 import type { Preconditions } from "../core/preconditions";
 import { checkSplit } from "../core/traffic";
 import { carriesMigration, resolveUpload, type VersionDraft } from "../core/version-builder";
+import { CoordinatorEdge, type WorkerHealth } from "../edge/coordinator-edge";
+import type { TrafficReport } from "../edge/health-window";
 import { ApiError, type Result } from "../errors/api-error";
 import { insertDeployment } from "../storage/deployments";
 import { findIdempotentResult, storeIdempotentResult } from "../storage/idempotency";
@@ -156,6 +158,29 @@ export class WorkerCoordinator extends DurableObject<Env> {
 		});
 	}
 
+	// ---- the edge (src/edge): the pointer as traffic sees it, and traffic health ----
+
+	private readonly edge = new CoordinatorEdge(
+		this.env,
+		() => this.readState()?.active_deployment_id,
+		(command) => this.deploy(command),
+	);
+
+	/** The active deployment, read without queueing behind changes in flight (one per edge request). */
+	activeDeployment(worker: string): Promise<Result<Deployment | null>> {
+		return this.edge.activeDeployment(worker);
+	}
+
+	/** Counts from the edge; may roll a failing gradual rollout back (returns that deployment). */
+	recordTraffic(worker: string, reports: TrafficReport[]): Promise<Result<Deployment | null>> {
+		return this.edge.recordTraffic(worker, reports);
+	}
+
+	/** Per-version request and error counts over the health window. */
+	health(worker: string): Promise<Result<WorkerHealth>> {
+		return this.edge.health(worker);
+	}
+
 	/** Alarms finish what an interrupted change left: a write whose outcome was unknown. At least once, so idempotent. */
 	override async alarm(): Promise<void> {
 		const state = this.readState();
@@ -284,6 +309,7 @@ export class WorkerCoordinator extends DurableObject<Env> {
 			this.writeState({ worker: state.worker, ...next });
 			this.clearPending();
 		});
+		if (deployment) await this.edge.pointerMoved(deployment);
 	}
 
 	/** Finds out whether a write whose outcome was unknown reached D1, and adopts or drops it. */

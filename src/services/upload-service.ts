@@ -2,6 +2,7 @@ import type { UploadOutcome } from "../coordinator/worker-coordinator";
 import { buildManifest } from "../core/manifest";
 import type { Author, Source } from "../core/model";
 import type { Preconditions } from "../core/preconditions";
+import { assertEdgeCanRun } from "../edge/edge";
 import { ApiError, type Result } from "../errors/api-error";
 import { fingerprint } from "../http/preconditions";
 import { putModule } from "../storage/modules";
@@ -32,6 +33,7 @@ export interface UploadRequest {
  */
 export async function uploadWorker(env: Env, input: UploadRequest): Promise<Result<UploadOutcome>> {
 	const { metadata, modules } = await parseUpload(input.request, maxUploadBytes(env));
+	assertEdgeCanRun(env, metadata.bindings);
 	const manifest = await buildManifest(modules);
 	const bodies = new Map(modules.map((m) => [m.name, m.bytes]));
 	try {

@@ -3,6 +3,7 @@ import { requireToken } from "../../auth/bearer";
 import type { AppEnv } from "../../http/app-env";
 import { validationHook } from "../../http/errors";
 import { deploymentsRouter } from "./deployments";
+import { healthRouter } from "./health";
 import { versionsRouter } from "./versions";
 import { workersRouter } from "./workers";
 
@@ -11,3 +12,4 @@ v1.use("*", requireToken);
 v1.route("/workers", workersRouter);
 v1.route("/workers", versionsRouter);
 v1.route("/workers", deploymentsRouter);
+v1.route("/workers", healthRouter);

@@ -1,0 +1,42 @@
+/** The built-in edge's settings, read from vars (see wrangler.toml); every one has a safe default. */
+export interface EdgeConfig {
+	/** `<name>.<domain>` serves the managed Worker `name`; null when only `/w/:name/*` routes. */
+	routingDomain: string | null;
+	/** false: managed code gets no network (`globalOutbound: null`). */
+	allowOutbound: boolean;
+	cpuMs: number;
+	/** Host-side wall clock for a managed Worker to answer (until its response headers arrive). */
+	timeoutMs: number;
+}
+
+export interface HealthPolicy {
+	windowMs: number;
+	/** Error rate (0-1) above which a gradual rollout's new version is rolled back; null turns that off. */
+	errorRate: number | null;
+	minRequests: number;
+}
+
+function positive(raw: string | undefined, fallback: number): number {
+	const value = Number(raw);
+	return raw !== undefined && raw !== "" && Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
+export function edgeConfig(env: Env): EdgeConfig {
+	const domain = env.SHIPLOG_EDGE_ROUTING_DOMAIN?.trim().toLowerCase().replace(/^\.+/, "");
+	return {
+		routingDomain: domain ? domain : null,
+		allowOutbound: env.SHIPLOG_EDGE_OUTBOUND?.trim().toLowerCase() === "allowed",
+		cpuMs: positive(env.SHIPLOG_EDGE_CPU_MS, 1000),
+		timeoutMs: positive(env.SHIPLOG_EDGE_TIMEOUT_MS, 30_000),
+	};
+}
+
+export function healthPolicy(env: Env): HealthPolicy {
+	const rate = Number(env.SHIPLOG_AUTO_ROLLBACK_ERROR_RATE);
+	const off = env.SHIPLOG_AUTO_ROLLBACK_ERROR_RATE === undefined || env.SHIPLOG_AUTO_ROLLBACK_ERROR_RATE.trim() === "";
+	return {
+		windowMs: positive(env.SHIPLOG_HEALTH_WINDOW_SECONDS, 300) * 1000,
+		errorRate: !off && Number.isFinite(rate) && rate >= 0 && rate < 1 ? rate : null,
+		minRequests: Math.ceil(positive(env.SHIPLOG_AUTO_ROLLBACK_MIN_REQUESTS, 50)),
+	};
+}

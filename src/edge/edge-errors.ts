@@ -1,0 +1,25 @@
+/**
+ * Answers the edge gives when it cannot hand back a managed Worker's own response. They use shiplog's
+ * error body, with codes that say whose fault it is: `worker_*` codes are the managed Worker's (its code
+ * threw, failed to start or took too long), never shiplog's `internal_error`.
+ */
+export const EDGE_FAULTS = {
+	not_found: 404,
+	worker_exception: 500,
+	binding_unsupported: 501,
+	worker_timeout: 504,
+} as const;
+
+export type EdgeFault = keyof typeof EDGE_FAULTS;
+
+export const ERROR_HEADER = "shiplog-error";
+
+export function edgeErrorResponse(code: EdgeFault, message: string, requestId: string): Response {
+	return Response.json(
+		{ error: { code, message }, request_id: requestId },
+		{ status: EDGE_FAULTS[code], headers: { [ERROR_HEADER]: code } },
+	);
+}
+
+/** The managed Worker's bundle cannot start (e.g. a JSON module that does not parse). */
+export class WorkerFault extends Error {}

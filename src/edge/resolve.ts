@@ -1,0 +1,31 @@
+import type { Deployment, Version } from "../core/model";
+import { unwrap } from "../errors/api-error";
+import { coordinatorFor } from "../services/coordinator";
+import { getVersion } from "../storage/versions";
+
+/**
+ * The active deployment, asked of the Worker's coordinator on every request: the coordinator holds the
+ * pointer, so a request that starts after a deploy or rollback returned is served by the new deployment.
+ * Nothing here caches the pointer (see docs/edge.md for the cost and the multi-location picture).
+ */
+export async function activeDeployment(env: Env, worker: string): Promise<Deployment | null> {
+	return unwrap(await coordinatorFor(env, worker).activeDeployment(worker));
+}
+
+const VERSION_CACHE_SIZE = 256;
+const versions = new Map<string, Promise<Version | null>>();
+
+/** Versions are immutable, so this isolate keeps them by id (a failed read is not kept). */
+export function versionById(db: D1Database, worker: string, id: string): Promise<Version | null> {
+	const key = `${worker}/${id}`;
+	const cached = versions.get(key);
+	if (cached) return cached;
+	const read = getVersion(db, worker, id);
+	versions.set(key, read);
+	read.then(
+		(v) => v ?? versions.delete(key),
+		() => versions.delete(key),
+	);
+	if (versions.size > VERSION_CACHE_SIZE) versions.delete(versions.keys().next().value as string);
+	return read;
+}

@@ -1,0 +1,31 @@
+import { WORKER_NAME } from "../core/model";
+
+export interface EdgeTarget {
+	worker: string;
+	/** The URL the managed Worker sees: `/w/:name` is stripped, a routed host is kept as it is. */
+	url: string;
+}
+
+const PATH = /^\/w\/([^/]+)(\/.*)?$/;
+
+/**
+ * Which managed Worker a request is for, if any: `<name>.<routing domain>` by Host, or `/w/:name/*` by
+ * path. A name that is not a valid Worker name is no target (the request falls through to a 404).
+ */
+export function edgeTarget(rawUrl: string, routingDomain: string | null): EdgeTarget | null {
+	const url = new URL(rawUrl);
+	if (routingDomain) {
+		const host = url.hostname.toLowerCase();
+		const suffix = `.${routingDomain}`;
+		if (host.endsWith(suffix)) {
+			const name = host.slice(0, -suffix.length);
+			return WORKER_NAME.test(name) ? { worker: name, url: url.toString() } : null;
+		}
+	}
+	const match = url.pathname.match(PATH);
+	if (!match) return null;
+	const name = decodeURIComponent(match[1] ?? "");
+	if (!WORKER_NAME.test(name)) return null;
+	url.pathname = match[2] ?? "/";
+	return { worker: name, url: url.toString() };
+}

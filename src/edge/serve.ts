@@ -1,0 +1,150 @@
+import type { Deployment, Version } from "../core/model";
+import { type EdgeConfig, edgeConfig } from "./edge-config";
+import { type EdgeFault, edgeErrorResponse, WorkerFault } from "./edge-errors";
+import { activeDeployment, versionById } from "./resolve";
+import type { EdgeTarget } from "./routing";
+import { EdgeUnsupported } from "./secret-values";
+import { reportOutcome } from "./traffic-reporter";
+import { chooseVersion } from "./version-choice";
+import { loaderId, workerCode } from "./worker-code";
+
+export const VERSION_HEADER = "shiplog-version-id";
+export const DEPLOYMENT_HEADER = "shiplog-deployment-id";
+
+export interface ServeOptions {
+	requestId: string;
+	/** A named entrypoint of the managed Worker (service bindings may name one); default export if null. */
+	entrypoint?: string | null;
+}
+
+/**
+ * Runs one request on a managed Worker's active deployment: resolve the deployment, pick the version
+ * (overrides, version key, percentages), run it in the Worker Loader with a wall-clock limit, label the
+ * response with the version that served it, and count the outcome for health.
+ */
+export async function serveManaged(
+	env: Env,
+	ctx: ExecutionContext,
+	target: EdgeTarget,
+	incoming: Request,
+	options: ServeOptions,
+): Promise<Response> {
+	const { worker } = target;
+	const deployment = await activeDeployment(env, worker);
+	if (!deployment) {
+		return edgeErrorResponse("not_found", `No managed Worker called ${worker} is deployed.`, options.requestId);
+	}
+	const versions = await Promise.all(deployment.versions.map((v) => versionById(env.DB, worker, v.version_id)));
+	if (versions.some((v) => v === null)) throw new Error(`deployment ${deployment.id} names a version D1 does not have`);
+	const known = versions as Version[];
+	const newest = known.reduce((a, b) => (b.number > a.number ? b : a));
+	const choice = chooseVersion(worker, deployment, newest.id, incoming.headers);
+	const version = known.find((v) => v.id === choice.version_id) ?? newest;
+
+	const run = await runVersion(env, ctx, version, new Request(target.url, incoming), options);
+	if (run.counted) {
+		reportOutcome(env, ctx, worker, {
+			deployment_id: deployment.id,
+			version_id: version.id,
+			error: run.fault !== null || run.response.status >= 500,
+			exception: run.fault === "worker_exception",
+		});
+	}
+	return labelled(run.response, deployment, version);
+}
+
+interface Run {
+	response: Response;
+	fault: EdgeFault | null;
+	/** false when the outcome says nothing about the version's health (shiplog could not run it). */
+	counted: boolean;
+}
+
+async function runVersion(
+	env: Env,
+	ctx: ExecutionContext,
+	version: Version,
+	request: Request,
+	options: ServeOptions,
+): Promise<Run> {
+	const config = edgeConfig(env);
+	const fail = (fault: EdgeFault, message: string, counted = true): Run => ({
+		response: edgeErrorResponse(fault, message, options.requestId),
+		fault,
+		counted,
+	});
+	let code: WorkerLoaderWorkerCode;
+	try {
+		code = await codeFor(env, ctx, version, config);
+	} catch (error) {
+		if (error instanceof EdgeUnsupported) return fail("binding_unsupported", error.message, false);
+		if (error instanceof WorkerFault) return fail("worker_exception", startFailure(version, error.message));
+		throw error;
+	}
+
+	let timer: ReturnType<typeof setTimeout> | undefined;
+	const timedOut = new Promise<"timeout">((resolve) => {
+		timer = setTimeout(() => resolve("timeout"), config.timeoutMs);
+	});
+	try {
+		const stub = env.LOADER.get(loaderId(version, config), () => code);
+		const entrypoint = stub.getEntrypoint(options.entrypoint ?? undefined);
+		const result = await Promise.race([entrypoint.fetch(request), timedOut]);
+		if (result === "timeout") {
+			return fail(
+				"worker_timeout",
+				`The Worker ${version.worker} (version ${version.id}) did not answer within ${config.timeoutMs} ms.`,
+			);
+		}
+		return { response: result, fault: null, counted: true };
+	} catch (error) {
+		// Every failure inside the managed Worker (a throw, a failed start, a blocked fetch it did not
+		// catch) reaches the host as a rejection; shiplog's own failures were handled above.
+		console.error(
+			JSON.stringify({
+				at: "edge",
+				request_id: options.requestId,
+				worker: version.worker,
+				version: version.id,
+				error: String(error),
+			}),
+		);
+		return fail(
+			"worker_exception",
+			`The Worker ${version.worker} (version ${version.id}) threw an exception while handling this request. This is a fault in that Worker's code, not in shiplog; its logs have the details.`,
+		);
+	} finally {
+		if (timer !== undefined) clearTimeout(timer);
+	}
+}
+
+function startFailure(version: Version, reason: string): string {
+	return `The Worker ${version.worker} (version ${version.id}) cannot start: ${reason}.`;
+}
+
+const CODE_CACHE_SIZE = 32;
+const codes = new Map<string, Promise<WorkerLoaderWorkerCode>>();
+
+/**
+ * The code for a version, assembled before the Worker Loader sees it, so that shiplog's own failures
+ * (a module missing from R2) are told apart from the managed Worker's. Kept per isolate by loader id,
+ * which content-addresses it; a failed build is not kept.
+ */
+function codeFor(env: Env, ctx: ExecutionContext, version: Version, config: EdgeConfig) {
+	const id = loaderId(version, config);
+	const cached = codes.get(id);
+	if (cached) return cached;
+	const built = workerCode(env, ctx, version, config);
+	codes.set(id, built);
+	built.catch(() => codes.delete(id));
+	if (codes.size > CODE_CACHE_SIZE) codes.delete(codes.keys().next().value as string);
+	return built;
+}
+
+/** Every answer says which deployment and version served it (the managed Worker's headers may be immutable). */
+function labelled(response: Response, deployment: Deployment, version: Version): Response {
+	const out = new Response(response.body, response);
+	out.headers.set(VERSION_HEADER, version.id);
+	out.headers.set(DEPLOYMENT_HEADER, deployment.id);
+	return out;
+}

@@ -1,0 +1,84 @@
+import type { ModuleEntry, Version } from "../core/model";
+import { getModule } from "../storage/modules";
+import { MODULE_KINDS } from "../upload/module-types";
+import type { EdgeConfig } from "./edge-config";
+import { WorkerFault } from "./edge-errors";
+import { workerEnv } from "./worker-env";
+
+/** Used when a version names no compatibility date (the Worker Loader requires one). */
+export const DEFAULT_COMPATIBILITY_DATE = "2026-11-01";
+
+/**
+ * The Worker Loader caches an isolate by id and silently keeps old code if the id is reused, so the id
+ * names everything the code depends on: the version (immutable: code, bindings, secrets) and the edge
+ * settings baked into it.
+ */
+export function loaderId(version: Version, config: EdgeConfig): string {
+	return `${version.worker}@${version.id}#net=${config.allowOutbound ? "on" : "off"};cpu=${config.cpuMs}`;
+}
+
+export async function workerCode(
+	env: Env,
+	ctx: ExecutionContext,
+	version: Version,
+	config: EdgeConfig,
+): Promise<WorkerLoaderWorkerCode> {
+	const [modules, managedEnv] = await Promise.all([
+		loadModules(env.MODULES, version.modules),
+		workerEnv(env, ctx, version),
+	]);
+	const code: WorkerLoaderWorkerCode = {
+		compatibilityDate: version.compatibility_date ?? DEFAULT_COMPATIBILITY_DATE,
+		compatibilityFlags: version.compatibility_flags,
+		mainModule: version.main_module,
+		modules,
+		env: managedEnv,
+		limits: { cpuMs: config.cpuMs },
+	};
+	// Leaving globalOutbound out would hand the managed Worker shiplog's own network access.
+	if (!config.allowOutbound) code.globalOutbound = null;
+	return code;
+}
+
+async function loadModules(bucket: R2Bucket, entries: ModuleEntry[]): Promise<Record<string, WorkerLoaderModule>> {
+	const loaded = await Promise.all(
+		entries.map(async (entry) => {
+			const object = await getModule(bucket, entry.sha256);
+			if (!object) throw new Error(`module ${entry.name} (sha256 ${entry.sha256}) is missing from R2`);
+			return [entry, await object.arrayBuffer()] as const;
+		}),
+	);
+	const modules: Record<string, WorkerLoaderModule> = {};
+	for (const [entry, bytes] of loaded) {
+		const module = toLoaderModule(entry, bytes);
+		if (module) modules[entry.name] = module;
+	}
+	return modules;
+}
+
+function toLoaderModule(entry: ModuleEntry, bytes: ArrayBuffer): WorkerLoaderModule | null {
+	const text = () => new TextDecoder().decode(bytes);
+	switch (MODULE_KINDS[entry.content_type]) {
+		case "js":
+			return { js: text() };
+		case "cjs":
+			return { cjs: text() };
+		case "py":
+			return { py: text() };
+		case "text":
+			return { text: text() };
+		case "json":
+			try {
+				return { json: JSON.parse(text()) };
+			} catch {
+				throw new WorkerFault(`module ${entry.name} is not valid JSON`);
+			}
+		case "data":
+			return { data: bytes };
+		case "wasm":
+			return { wasm: bytes };
+		default:
+			// Source maps and Python requirement lists are not modules the runtime imports.
+			return null;
+	}
+}

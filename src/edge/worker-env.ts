@@ -1,0 +1,43 @@
+import type { Version } from "../core/model";
+import type { Binding } from "../upload/bindings";
+import { EdgeUnsupported, secretValue } from "./secret-values";
+
+/** What a service binding stub carries: who calls, and which managed Worker it reaches. */
+export interface ServiceBindingProps {
+	caller: string;
+	target: string;
+	entrypoint: string | null;
+}
+
+/**
+ * Builds a managed Worker's `env` from its version's bindings. A service binding becomes a loopback stub
+ * into shiplog (`ServiceBinding`), which resolves the target's active deployment on every call, so a
+ * deployment of the target changes what this Worker reaches without a deployment of this Worker.
+ */
+export async function workerEnv(env: Env, ctx: ExecutionContext, version: Version): Promise<Record<string, unknown>> {
+	const out: Record<string, unknown> = {};
+	for (const binding of version.bindings) out[binding.name] = await bindingValue(env, ctx, version, binding);
+	return out;
+}
+
+async function bindingValue(env: Env, ctx: ExecutionContext, version: Version, binding: Binding): Promise<unknown> {
+	switch (binding.type) {
+		case "plain_text":
+			return binding.text;
+		case "json":
+			return binding.json;
+		case "secret_text":
+			return secretValue(env, version.worker, binding);
+		case "version_metadata":
+			return { id: version.id, tag: version.tag ?? "", timestamp: version.created_on };
+		case "service":
+			return ctx.exports.ServiceBinding({
+				props: { caller: version.worker, target: binding.service, entrypoint: binding.entrypoint ?? null },
+			});
+		default:
+			// Refused at upload (edge.ts) unless unsupported bindings are accepted into the log.
+			throw new EdgeUnsupported(
+				`Worker ${version.worker} binds ${binding.name} (${binding.type}), which the built-in edge does not provide.`,
+			);
+	}
+}
