@@ -304,7 +304,9 @@ describe("the rest of what wrangler reads", () => {
 		const after = await json(
 			await cf(`${S("cf-worker")}/subdomain`, { method: "POST", body: JSON.stringify({ enabled: true }) }),
 		);
-		expect(after.result).toEqual(worker.result.subdomain);
+		expect(after.result).toEqual({ enabled: true, previews_enabled: false });
+		// The test config routes the edge by host under workers.test, so that is the address wrangler prints.
+		expect(worker.result.subdomain.url).toBe("https://cf-worker.workers.test/");
 		await expectError(await cf(`${A}/workers/workers/cf-worker-missing`), 10007, 404);
 	});
 

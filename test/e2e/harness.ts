@@ -87,6 +87,8 @@ export interface Shiplog {
 	url: string;
 	token: string;
 	accountId: string;
+	/** What the managed Worker answers through shiplog's edge (`/w/:name/`). */
+	edge(worker: string): Promise<string>;
 	/** GET/POST on shiplog's native API, as JSON. */
 	native<T = any>(path: string, init?: RequestInit): Promise<{ status: number; body: T }>;
 	stop(): Promise<void>;
@@ -127,6 +129,9 @@ export async function startShiplog(options: { readyTimeoutMs?: number } = {}): P
 			`SHIPLOG_SECRETS_KEY:${secretsKey}`,
 			"--var",
 			`SHIPLOG_ACCOUNT_ID:${ACCOUNT_ID}`,
+			// The Durable Object fixture binds what the built-in edge cannot serve; the log must still take it.
+			"--var",
+			"SHIPLOG_EDGE_UNSUPPORTED_BINDINGS:accept",
 			"--show-interactive-dev-session=false",
 		],
 		{
@@ -175,6 +180,10 @@ export async function startShiplog(options: { readyTimeoutMs?: number } = {}): P
 		url,
 		token,
 		accountId: ACCOUNT_ID,
+		async edge(worker) {
+			const res = await fetch(`${url}/w/${worker}/`, { signal: AbortSignal.timeout(10_000) });
+			return res.text();
+		},
 		async native(path, init = {}) {
 			const headers = new Headers(init.headers);
 			headers.set("authorization", `Bearer ${token}`);

@@ -66,6 +66,7 @@ describe(`wrangler ${PINNED_WRANGLER} against shiplog`, () => {
 		const { body: version } = await shiplog.native(`/v1/workers/${NAME}/versions/${ids.v1}`);
 		expect(version).toMatchObject({ number: 1, tag: "v1", source: "wrangler" });
 		expect(version.bindings).toEqual([{ name: "GREETING", type: "plain_text", text: "hello" }]);
+		expect(await shiplog.edge(NAME)).toBe("hello from v1\n");
 	});
 
 	it("deploys v2 through the versions API and moves the active deployment", async () => {
@@ -76,6 +77,7 @@ describe(`wrangler ${PINNED_WRANGLER} against shiplog`, () => {
 		const deployment = await active();
 		expect(deployment).toMatchObject({ number: 2, source: "wrangler", message: "second release" });
 		expect(deployment.versions).toEqual([{ version_id: ids.v2, percentage: 100 }]);
+		expect(await shiplog.edge(NAME)).toBe("hello from v2\n");
 	});
 
 	it("lists versions and deployments, and shows one version", async () => {
@@ -121,6 +123,7 @@ describe(`wrangler ${PINNED_WRANGLER} against shiplog`, () => {
 		});
 		expect(deployment.versions).toEqual([{ version_id: ids.v1, percentage: 100 }]);
 		expect(succeeded(await wrangler(["deployments", "status"]))).toMatch(/Source:\s+Rollback/);
+		expect(await shiplog.edge(NAME)).toBe("hello from v1\n");
 	});
 
 	it("uploads v3 without deploying it, then deploys v2 and v3 at 50 % each", async () => {
@@ -140,6 +143,7 @@ describe(`wrangler ${PINNED_WRANGLER} against shiplog`, () => {
 			{ version_id: ids.v3, percentage: 50 },
 		]);
 		expect(succeeded(await wrangler(["deployments", "status"]))).toMatch(/\(50%\)/);
+		expect(["hello from v2\n", "hello from v3\n"]).toContain(await shiplog.edge(NAME));
 	});
 });
 

@@ -16,5 +16,6 @@ export const account = new Hono<AppEnv>()
 		return ok(c, cloudflareService(worker, await getLatestVersion(c.env.DB, name)));
 	})
 	.get("/workers/:name", async (c) => {
-		return ok(c, cloudflareWorker(await requireWorker(c.env.DB, workerName(c))));
+		const worker = await requireWorker(c.env.DB, workerName(c));
+		return ok(c, cloudflareWorker(worker, c.env.SHIPLOG_EDGE_ROUTING_DOMAIN));
 	});

@@ -159,8 +159,12 @@ export function cloudflareService(worker: WorkerRecord, latest: Version | null) 
 export const SUBDOMAIN_STATE = { enabled: true, previews_enabled: false } as const;
 export const ACCOUNT_SUBDOMAIN = "shiplog";
 
-/** `GET …/workers/workers/{name}` (the beta Worker resource). */
-export function cloudflareWorker(worker: WorkerRecord) {
+/**
+ * `GET …/workers/workers/{name}` (the beta Worker resource). When shiplog's edge routes by host
+ * (SHIPLOG_EDGE_ROUTING_DOMAIN), `subdomain.url` is the Worker's real address, and wrangler prints it.
+ */
+export function cloudflareWorker(worker: WorkerRecord, routingDomain?: string) {
+	const domain = routingDomain?.trim();
 	return {
 		id: worker.name,
 		name: worker.name,
@@ -170,7 +174,7 @@ export function cloudflareWorker(worker: WorkerRecord) {
 		tags: [] as string[],
 		tail_consumers: [] as unknown[],
 		observability: { enabled: false },
-		subdomain: { ...SUBDOMAIN_STATE },
+		subdomain: { ...SUBDOMAIN_STATE, ...(domain ? { url: `https://${worker.name}.${domain}/` } : {}) },
 	};
 }
 
