@@ -91,6 +91,29 @@ describe("the Cloudflare envelope and its errors", () => {
 		expect(body.errors[0].message).toMatch(/versions\[0\]\.percentage/);
 	});
 
+	it("never answers odd names, ids or bodies with a server error", async () => {
+		await wranglerDeploy("cf-odd", "one");
+		const odd = ["UPPER", "a".repeat(200), "%00", "..", "x%2Fy", "-dash", "ünï"];
+		for (const value of odd) {
+			for (const path of [
+				`${A}/workers/services/${value}`,
+				`${A}/workers/workers/${value}`,
+				`${S(value)}/versions`,
+				`${S("cf-odd")}/versions/${value}`,
+				`${S("cf-odd")}/deployments/${value}`,
+				`/client/v4/accounts/${value}/workers/subdomain`,
+			]) {
+				const res = await cf(path);
+				expect(res.status, path).toBeLessThan(500);
+				expect((await json(res)).success, path).toBe(false);
+			}
+		}
+		const notMultipart = await cf(S("cf-odd"), { method: "PUT", body: JSON.stringify({ main_module: "x" }) });
+		await expectError(notMultipart, 10021, 415);
+		const noVersions = await createDeployment("cf-odd", [{ version_id: "missing", percentage: 100 }]);
+		expect((await envelope(noVersions)).success).toBe(false);
+	});
+
 	it("refuses to delete a deployment: the log is immutable", async () => {
 		const { deployment_id } = await wranglerDeploy("cf-no-delete", "one");
 		const deployments = await json(await cf(`${S("cf-no-delete")}/deployments`));
