@@ -64,3 +64,17 @@ export async function uploadVersion(name: string, spec: UploadSpec = {}) {
 	if (res.status !== 201) throw new Error(`upload ${name} failed: ${res.status} ${await res.text()}`);
 	return json(res);
 }
+
+export const patchJson = (path: string, body: unknown, method = "PATCH") =>
+	api(path, { method, body: JSON.stringify(body) });
+
+/** Counts a Worker's rows in D1, to prove that something was (or was not) written. */
+export async function counts(name: string): Promise<{ versions: number; deployments: number }> {
+	const { env } = await import("cloudflare:workers");
+	const row = await env.DB.prepare(
+		"SELECT (SELECT count(*) FROM versions WHERE worker = ?1) AS versions, (SELECT count(*) FROM deployments WHERE worker = ?1) AS deployments",
+	)
+		.bind(name)
+		.first<{ versions: number; deployments: number }>();
+	return row ?? { versions: 0, deployments: 0 };
+}

@@ -1,14 +1,29 @@
 import { DurableObject } from "cloudflare:workers";
+import {
+	applyConfigPatch,
+	type ConfigChange,
+	type ConfigPatch,
+	checkSettingsPatch,
+	copyWithConfig,
+	secretPatch,
+} from "../core/config-change";
 import type { Author, Deployment, Source, TrafficSplit, TriggeredBy, Version } from "../core/model";
 import type { Preconditions } from "../core/preconditions";
+import { boundResources, deletedResources } from "../core/resources";
+import { type RefusalReason, type RollbackPolicy, rollbackEligibility } from "../core/rollback-eligibility";
 import { checkSplit } from "../core/traffic";
 import { carriesMigration, resolveUpload, type VersionDraft } from "../core/version-builder";
 import { CoordinatorEdge, type WorkerHealth } from "../edge/coordinator-edge";
 import type { TrafficReport } from "../edge/health-window";
 import { ApiError, type Result } from "../errors/api-error";
-import { insertDeployment } from "../storage/deployments";
+import { loadRollbackFacts } from "../rollback/load-facts";
+import { decryptSecret, type SecretValueRecord, secretsKey } from "../secrets/cipher";
+import { secretRef, secretRefBinding } from "../secrets/seal-upload";
+import { getDeployment, getPreviousFullDeployment, insertDeployment } from "../storage/deployments";
 import { findIdempotentResult, storeIdempotentResult } from "../storage/idempotency";
-import { getLatestVersion, getVersionsByIds, insertVersion } from "../storage/versions";
+import { getResources, registerOnFirstUse } from "../storage/resources";
+import { getSecretValues, insertSecretValue } from "../storage/secret-values";
+import { getLatestVersion, getVersion, getVersionsByIds, insertVersion } from "../storage/versions";
 import { advanceWorker, getWorker, guardCounters, releaseGuard } from "../storage/workers";
 import { COORDINATOR_SCHEMA } from "./schema";
 
@@ -33,13 +48,65 @@ export interface Change<T> {
 	version: Version | null;
 	deployment: Deployment | null;
 	result: T;
+	/** Statements that land in the same guarded batch: secret values, resource registrations. */
+	extra?: D1PreparedStatement[];
 }
 
 export interface UploadCommand extends Omit<VersionDraft, "triggered_by"> {
 	worker: string;
 	/** true: the new version is deployed at 100 % in the same step (PUT); false: upload only. */
 	deploy: boolean;
+	/** Encrypted values the upload's secret_text bindings refer to; stored with the version. */
+	secret_values?: SecretValueRecord[];
 	preconditions?: Preconditions;
+}
+
+/** A change to the active version's configuration: settings, or one secret put or deleted. */
+export type ConfigCommandChange =
+	| { kind: "settings"; patch: ConfigPatch }
+	| { kind: "secret_put"; name: string; value: SecretValueRecord }
+	| { kind: "secret_delete"; name: string };
+
+export interface ConfigCommand {
+	worker: string;
+	author: Author;
+	source: Source;
+	message: string | null;
+	change: ConfigCommandChange;
+	preconditions?: Preconditions;
+}
+
+export interface ConfigOutcome {
+	/** false: the request changed nothing, so no version or deployment was made. */
+	changed: boolean;
+	changes: ConfigChange[];
+	version: Version | null;
+	deployment: Deployment | null;
+	/** The active deployment afterwards: the new one, or the unchanged one. */
+	active_deployment_id: string;
+}
+
+export interface RollbackCommand {
+	worker: string;
+	author: Author;
+	source: Source;
+	message: string | null;
+	/** The target: a version, or a deployment that ran one version at 100 %. Neither: the previous such deployment. */
+	version_id?: string;
+	deployment_id?: string;
+	/** Go ahead even though secrets changed since the target (Cloudflare's ?force=true). */
+	force: boolean;
+	policy: RollbackPolicy;
+	preconditions?: Preconditions;
+}
+
+export interface RollbackOutcome {
+	deployment: Deployment;
+	target: Version;
+	/** The deployment the rollback replaced (also its rollback_from). */
+	replaced: Deployment;
+	/** Reasons that applied but that `force` overrode. */
+	overridden: RefusalReason[];
 }
 
 export interface DeployCommand {
@@ -104,6 +171,7 @@ export class WorkerCoordinator extends DurableObject<Env> {
 				created_on: now,
 				...resolveUpload(previous, { ...command, triggered_by: command.deploy ? "upload" : "version_upload" }),
 			};
+			await this.refuseDeletedResources(version.bindings);
 			const deployment: Deployment | null = command.deploy
 				? {
 						id: crypto.randomUUID(),
@@ -119,7 +187,15 @@ export class WorkerCoordinator extends DurableObject<Env> {
 						versions: [{ version_id: version.id, percentage: 100 }],
 					}
 				: null;
-			return { version, deployment, result: { version, deployment } };
+			return {
+				version,
+				deployment,
+				result: { version, deployment },
+				extra: [
+					...(command.secret_values ?? []).map((r) => insertSecretValue(this.env.DB, r)),
+					...this.registrations(version),
+				],
+			};
 		});
 	}
 
@@ -133,6 +209,7 @@ export class WorkerCoordinator extends DurableObject<Env> {
 			if (missing.length > 0) {
 				throw new ApiError("not_found", `Worker ${command.worker} has no version ${missing.join(", ")}.`);
 			}
+			await this.refuseDeletedResources(found.flatMap((v) => v.bindings));
 			const deployment: Deployment = {
 				id: crypto.randomUUID(),
 				worker: command.worker,
@@ -147,6 +224,110 @@ export class WorkerCoordinator extends DurableObject<Env> {
 				versions: command.versions,
 			};
 			return { version: null, deployment, result: deployment };
+		});
+	}
+
+	/**
+	 * Settings and secrets: a new version copied from the active one with the change, deployed at 100 %.
+	 * A change that changes nothing makes nothing.
+	 */
+	changeConfig(command: ConfigCommand): Promise<Result<ConfigOutcome>> {
+		return this.exclusive<ConfigOutcome>(command.worker, command.preconditions, async (state) => {
+			const { deployment: active, version: base } = await this.activeSingleVersion(state);
+			const { change } = command;
+			const extra: D1PreparedStatement[] = [];
+			let patch: ConfigPatch;
+			if (change.kind === "settings") {
+				checkSettingsPatch(base, change.patch);
+				patch = change.patch;
+			} else if (change.kind === "secret_delete") {
+				patch = secretPatch(base, change.name, null);
+			} else {
+				const current = base.bindings.find((b) => b.name === change.name);
+				const ref = current && (await this.sameSecretValue(current, change.value)) ? secretRef(current) : undefined;
+				patch = secretPatch(base, change.name, secretRefBinding(change.name, ref ?? change.value.id));
+				if (!ref) extra.push(insertSecretValue(this.env.DB, change.value));
+			}
+			const { config, changes } = applyConfigPatch(base, patch);
+			if (changes.length === 0) {
+				return {
+					version: null,
+					deployment: null,
+					result: { changed: false, changes, version: null, deployment: null, active_deployment_id: active.id },
+				};
+			}
+			const triggered_by: TriggeredBy = change.kind === "settings" ? "settings" : "secret";
+			const now = new Date().toISOString();
+			const version: Version = {
+				id: crypto.randomUUID(),
+				worker: command.worker,
+				number: state.version_count + 1,
+				created_on: now,
+				...copyWithConfig(base, config, {
+					author: command.author,
+					source: command.source,
+					message: command.message,
+					triggered_by,
+				}),
+			};
+			await this.refuseDeletedResources(version.bindings);
+			const deployment: Deployment = {
+				id: crypto.randomUUID(),
+				worker: command.worker,
+				number: state.deployment_count + 1,
+				created_on: now,
+				author: command.author,
+				source: command.source,
+				message: command.message,
+				triggered_by,
+				rollback_from: null,
+				strategy: "percentage",
+				versions: [{ version_id: version.id, percentage: 100 }],
+			};
+			return {
+				version,
+				deployment,
+				result: { changed: true, changes, version, deployment, active_deployment_id: deployment.id },
+				extra: [...extra, ...this.registrations(version)],
+			};
+		});
+	}
+
+	/**
+	 * Deploys an earlier version at 100 %. Eligibility is decided here, inside the queue, against the
+	 * state this commit lands on, so no deploy can slip in between the check and the rollback.
+	 */
+	rollback(command: RollbackCommand): Promise<Result<RollbackOutcome>> {
+		return this.exclusive<RollbackOutcome>(command.worker, command.preconditions, async (state) => {
+			const active = await this.activeDeploymentOf(state);
+			const target = await this.rollbackTarget(command, active);
+			const facts = await loadRollbackFacts(this.env.DB, command.worker, active, state.version_count, [target]);
+			const verdict = rollbackEligibility(target, facts, command.policy, command.force);
+			if (!verdict.eligible) {
+				throw new ApiError(
+					"rule_refused",
+					`Rollback of ${command.worker} to version ${target.number} refused: ${verdict.reasons.map((r) => r.message).join(" ")}`,
+					{ target_version_id: target.id, target_version_number: target.number, reasons: verdict.reasons },
+				);
+			}
+			const deployment: Deployment = {
+				id: crypto.randomUUID(),
+				worker: command.worker,
+				number: state.deployment_count + 1,
+				created_on: new Date().toISOString(),
+				author: command.author,
+				source: command.source,
+				message: command.message,
+				triggered_by: "rollback",
+				rollback_from: active.id,
+				strategy: "percentage",
+				versions: [{ version_id: target.id, percentage: 100 }],
+			};
+			return {
+				version: null,
+				deployment,
+				result: { deployment, target, replaced: active, overridden: verdict.reasons },
+			};
 		});
 	}
 
@@ -185,6 +366,92 @@ export class WorkerCoordinator extends DurableObject<Env> {
 	override async alarm(): Promise<void> {
 		const state = this.readState();
 		if (state) await this.queue(() => this.load(state.worker));
+	}
+
+	// ---- helpers for changes ----
+
+	private async activeDeploymentOf(state: CoordinatorState): Promise<Deployment> {
+		if (!state.active_deployment_id) {
+			throw new ApiError("not_found", `Worker ${state.worker} has never been deployed.`);
+		}
+		const active = await getDeployment(this.env.DB, state.worker, state.active_deployment_id);
+		if (!active) throw new Error(`active deployment ${state.active_deployment_id} of ${state.worker} is not in D1`);
+		return active;
+	}
+
+	private async activeSingleVersion(state: CoordinatorState): Promise<{ deployment: Deployment; version: Version }> {
+		const deployment = await this.activeDeploymentOf(state);
+		const only = deployment.versions.length === 1 ? deployment.versions[0] : undefined;
+		if (!only) {
+			throw new ApiError(
+				"conflict",
+				`The active deployment of ${state.worker} splits traffic between two versions, so there is no one version to change. Deploy one version at 100 % (or roll back) first.`,
+			);
+		}
+		const version = await getVersion(this.env.DB, state.worker, only.version_id);
+		if (!version) throw new Error(`version ${only.version_id} of ${state.worker} is not in D1`);
+		return { deployment, version };
+	}
+
+	private async rollbackTarget(command: RollbackCommand, active: Deployment): Promise<Version> {
+		const db = this.env.DB;
+		let versionId = command.version_id;
+		if (!versionId && command.deployment_id) {
+			const deployment = await getDeployment(db, command.worker, command.deployment_id);
+			if (!deployment) {
+				throw new ApiError("not_found", `Worker ${command.worker} has no deployment ${command.deployment_id}.`);
+			}
+			const only = deployment.versions.length === 1 ? deployment.versions[0] : undefined;
+			if (!only) {
+				throw new ApiError(
+					"invalid_request",
+					`Deployment ${deployment.id} split traffic between two versions; name the one to roll back to with version_id.`,
+				);
+			}
+			versionId = only.version_id;
+		}
+		if (!versionId) {
+			const serving = active.versions.length === 1 ? (active.versions[0]?.version_id ?? null) : null;
+			const previous = await getPreviousFullDeployment(db, command.worker, active.number, serving);
+			versionId = previous?.versions[0]?.version_id;
+			if (!versionId) {
+				throw new ApiError(
+					"not_found",
+					`Worker ${command.worker} has no earlier deployment that ran another version at 100 %; name the target with version_id.`,
+				);
+			}
+		}
+		const version = await getVersion(db, command.worker, versionId);
+		if (!version) throw new ApiError("not_found", `Worker ${command.worker} has no version ${versionId}.`);
+		return version;
+	}
+
+	/** A deploy that binds a resource the registry says was deleted is refused before anything is written. */
+	private async refuseDeletedResources(bindings: Version["bindings"]): Promise<void> {
+		const gone = deletedResources(bindings, await getResources(this.env.DB, boundResources(bindings)));
+		if (gone.length === 0) return;
+		const message = `These bindings point at resources that were deleted: ${gone.map((g) => `${g.binding} (${g.type} ${g.id})`).join(", ")}. Remove or repoint them, or register the resource again with POST /v1/resources if it exists.`;
+		throw new ApiError("rule_refused", message, {
+			reasons: [{ code: "resource_deleted", message, overridable: false, details: { resources: gone } }],
+		});
+	}
+
+	/** First use of a bound resource registers it, in the same batch as the version that binds it. */
+	private registrations(version: Version): D1PreparedStatement[] {
+		return boundResources(version.bindings).map((r) =>
+			registerOnFirstUse(this.env.DB, r, `worker:${version.worker}`, version.created_on),
+		);
+	}
+
+	/** A secret put with the value it already has is no change; comparing needs both values decrypted. */
+	private async sameSecretValue(current: Version["bindings"][number], incoming: SecretValueRecord): Promise<boolean> {
+		const ref = secretRef(current);
+		if (!ref) return false;
+		const [row] = await getSecretValues(this.env.DB, incoming.worker, [ref]);
+		if (!row) return false;
+		const key = await secretsKey(this.env);
+		const [a, b] = await Promise.all([decryptSecret(key, row), decryptSecret(key, incoming)]);
+		return a === b;
 	}
 
 	// ---- one change at a time ----
@@ -274,6 +541,7 @@ export class WorkerCoordinator extends DurableObject<Env> {
 		const statements = [guardCounters(db, state.worker, state), advanceWorker(db, { name: state.worker, now, next })];
 		if (version) statements.push(insertVersion(db, version));
 		if (deployment) statements.push(insertDeployment(db, deployment));
+		statements.push(...(change.extra ?? []));
 		if (pre.idempotency_key !== undefined) {
 			statements.push(
 				storeIdempotentResult(db, {

@@ -5,6 +5,7 @@ import type { Preconditions } from "../core/preconditions";
 import { assertEdgeCanRun } from "../edge/edge";
 import { ApiError, type Result } from "../errors/api-error";
 import { fingerprint } from "../http/preconditions";
+import { sealSecretBindings } from "../secrets/seal-upload";
 import { putModule } from "../storage/modules";
 import { parseUpload } from "../upload/parse-upload";
 import { coordinatorFor } from "./coordinator";
@@ -34,6 +35,7 @@ export interface UploadRequest {
 export async function uploadWorker(env: Env, input: UploadRequest): Promise<Result<UploadOutcome>> {
 	const { metadata, modules } = await parseUpload(input.request, maxUploadBytes(env));
 	assertEdgeCanRun(env, metadata.bindings);
+	const sealed = await sealSecretBindings(env, input.worker, metadata.bindings);
 	const manifest = await buildManifest(modules);
 	const bodies = new Map(modules.map((m) => [m.name, m.bytes]));
 	try {
@@ -49,13 +51,20 @@ export async function uploadWorker(env: Env, input: UploadRequest): Promise<Resu
 	}
 	const preconditions: Preconditions = { ...input.preconditions };
 	if (preconditions.idempotency_key !== undefined) {
-		preconditions.fingerprint = await fingerprint({ op: input.deploy ? "deploy" : "upload", metadata, manifest });
+		// Secret values stay out of the fingerprint: it is stored, and a hash of a short secret can be guessed.
+		const bindings = metadata.bindings.map((b) => (b.type === "secret_text" ? { ...b, text: "(secret)" } : b));
+		preconditions.fingerprint = await fingerprint({
+			op: input.deploy ? "deploy" : "upload",
+			metadata: { ...metadata, bindings },
+			manifest,
+		});
 	}
 	return coordinatorFor(env, input.worker).upload({
 		worker: input.worker,
 		author: input.author,
 		source: input.source,
-		metadata,
+		metadata: { ...metadata, bindings: sealed.bindings },
+		secret_values: sealed.secret_values,
 		manifest,
 		deploy: input.deploy,
 		bindings_inherit: input.bindingsInherit ?? "strict",

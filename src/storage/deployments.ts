@@ -86,3 +86,26 @@ export async function listDeployments(
 		.all<DeploymentRow>();
 	return toPage(results.map(toDeployment), limit);
 }
+
+/**
+ * The default rollback target: the most recent deployment before `beforeNumber` that ran one version at
+ * 100 %, other than `excludeVersionId` (the version serving now, which a rollback would not change).
+ */
+export async function getPreviousFullDeployment(
+	db: D1Database,
+	worker: string,
+	beforeNumber: number,
+	excludeVersionId: string | null,
+): Promise<Deployment | null> {
+	const row = await db
+		.prepare(
+			`SELECT * FROM deployments
+			 WHERE worker = ?1 AND number < ?2 AND json_array_length(versions) = 1
+			   AND json_extract(versions, '$[0].percentage') = 100
+			   AND json_extract(versions, '$[0].version_id') IS NOT ?3
+			 ORDER BY number DESC LIMIT 1`,
+		)
+		.bind(worker, beforeNumber, excludeVersionId)
+		.first<DeploymentRow>();
+	return row ? toDeployment(row) : null;
+}

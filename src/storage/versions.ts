@@ -114,3 +114,32 @@ export async function listVersions(
 		.all<VersionRow>();
 	return toPage(results.map(toVersion), limit);
 }
+
+/** Migration tags and carried migrations of versions numbered `from`..`to`, for rollback checks. */
+export async function getMigrationHistory(
+	db: D1Database,
+	worker: string,
+	from: number,
+	to: number,
+): Promise<Pick<Version, "number" | "migration_tag" | "migrations">[]> {
+	const { results } = await db
+		.prepare(
+			"SELECT number, migration_tag, migrations FROM versions WHERE worker = ?1 AND number >= ?2 AND number <= ?3 ORDER BY number",
+		)
+		.bind(worker, from, to)
+		.all<Pick<VersionRow, "number" | "migration_tag" | "migrations">>();
+	return results.map((row) => ({
+		number: row.number,
+		migration_tag: row.migration_tag,
+		migrations: row.migrations === null ? null : parseColumn(row.migrations, "versions.migrations"),
+	}));
+}
+
+/** The latest `count` versions, newest first (the rollback window). */
+export async function getLatestVersions(db: D1Database, worker: string, count: number): Promise<Version[]> {
+	const { results } = await db
+		.prepare("SELECT * FROM versions WHERE worker = ?1 ORDER BY number DESC LIMIT ?2")
+		.bind(worker, count)
+		.all<VersionRow>();
+	return results.map(toVersion);
+}

@@ -160,8 +160,8 @@ export const errorResponses = (...statuses: number[]) =>
 /** Secret values never leave shiplog: bindings are shown with them removed. */
 export function presentBinding(binding: Binding): Binding {
 	if (binding.type === "secret_text") {
-		const { text: _text, ...rest } = binding;
-		return rest;
+		const { text: _text, secret_ref: _ref, ...rest } = binding as Binding & { secret_ref?: unknown };
+		return rest as Binding;
 	}
 	if (binding.type === "secret_key") {
 		const { key_base64: _k, key_jwk: _j, ...rest } = binding as Binding & { key_base64?: unknown; key_jwk?: unknown };

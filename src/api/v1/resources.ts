@@ -1,0 +1,103 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { ApiError } from "../../errors/api-error";
+import type { AppEnv } from "../../http/app-env";
+import { validationHook } from "../../http/errors";
+import { listResources, markResourceDeleted, registerResource } from "../../storage/resources";
+import { errorResponses } from "./schemas";
+
+const tags = ["Resources"];
+const security = [{ bearer: [] }];
+
+const ResourceTypeSchema = z.enum(["kv_namespace", "r2_bucket", "queue", "d1"]).openapi({
+	description: "kv_namespace (namespace_id), r2_bucket (bucket_name), queue (queue_name), d1 (database_id)",
+});
+const ResourceIdSchema = z.string().min(1).max(256).openapi({ example: "0f2ac74b498b48028cb68387c421e279" });
+
+const ResourceSchema = z
+	.object({
+		type: ResourceTypeSchema,
+		id: ResourceIdSchema,
+		created_on: z.string(),
+		registered_by: z.string().openapi({ description: "api, or worker:<name> when a version's binding registered it" }),
+		deleted_on: z.string().nullable(),
+	})
+	.openapi("Resource");
+
+const listRoute = createRoute({
+	method: "get",
+	path: "/",
+	tags,
+	security,
+	summary: "Registered resources that bindings point at",
+	request: {
+		query: z.object({
+			type: ResourceTypeSchema.optional(),
+			include_deleted: z
+				.enum(["true", "false"])
+				.default("false")
+				.transform((v) => v === "true"),
+		}),
+	},
+	responses: {
+		200: {
+			description: "Resources by type and id",
+			content: { "application/json": { schema: z.object({ items: z.array(ResourceSchema) }) } },
+		},
+		...errorResponses(400, 401),
+	},
+});
+
+const registerRoute = createRoute({
+	method: "post",
+	path: "/",
+	tags,
+	security,
+	summary: "Register a resource (or register again one that was deleted and exists again)",
+	request: {
+		body: {
+			content: { "application/json": { schema: z.strictObject({ type: ResourceTypeSchema, id: ResourceIdSchema }) } },
+			required: true,
+		},
+	},
+	responses: {
+		200: { description: "It was already registered", content: { "application/json": { schema: ResourceSchema } } },
+		201: { description: "Registered", content: { "application/json": { schema: ResourceSchema } } },
+		...errorResponses(400, 401),
+	},
+});
+
+const deleteRoute = createRoute({
+	method: "delete",
+	path: "/{type}/{id}",
+	tags,
+	security,
+	summary:
+		"Record that a resource was deleted: deploys that bind it, and rollbacks to versions that bind it, are refused",
+	request: {
+		params: z.object({
+			type: ResourceTypeSchema.openapi({ param: { name: "type", in: "path" } }),
+			id: ResourceIdSchema.openapi({ param: { name: "id", in: "path" } }),
+		}),
+	},
+	responses: {
+		200: { description: "The resource, marked deleted", content: { "application/json": { schema: ResourceSchema } } },
+		...errorResponses(400, 401, 404),
+	},
+});
+
+export const resourcesRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
+	.openapi(listRoute, async (c) => {
+		const { type, include_deleted } = c.req.valid("query");
+		return c.json({ items: await listResources(c.env.DB, { type, include_deleted }) }, 200);
+	})
+	.openapi(registerRoute, async (c) => {
+		const body = c.req.valid("json");
+		const { record, created } = await registerResource(c.env.DB, body, new Date().toISOString());
+		return created ? c.json(record, 201) : c.json(record, 200);
+	})
+	.openapi(deleteRoute, async (c) => {
+		const { type, id } = c.req.valid("param");
+		const record = await markResourceDeleted(c.env.DB, { type, id }, new Date().toISOString());
+		if (!record) throw new ApiError("not_found", `No ${type} ${id} is registered.`);
+		return c.json(record, 200);
+	});

@@ -1,0 +1,102 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { actor } from "../../http/actor";
+import type { AppEnv } from "../../http/app-env";
+import { validationHook } from "../../http/errors";
+import { deleteSecret, listSecretNames, putSecret } from "../../services/config-service";
+import { MessageSchema } from "../../upload/metadata";
+import { ConfigOutcomeSchema, presentOutcome } from "./change-schemas";
+import { errorResponses, WorkerNameParam } from "./schemas";
+import { requireWorker } from "./versions";
+import { etag } from "./workers";
+
+const tags = ["Secrets"];
+const security = [{ bearer: [] }];
+
+const SecretNameParam = z
+	.string()
+	.regex(/^[A-Za-z_$][A-Za-z0-9_$]{0,127}$/, "a secret name must be a JavaScript identifier of at most 128 characters")
+	.openapi({ param: { name: "secret", in: "path" }, example: "API_KEY" });
+
+const params = z.object({ name: WorkerNameParam, secret: SecretNameParam });
+
+const PutSecretSchema = z
+	.strictObject({
+		value: z.string().max(5120, "a secret value holds at most 5 KiB").openapi({ description: "Write-only" }),
+		message: MessageSchema.optional(),
+	})
+	.openapi("PutSecret");
+
+const listRoute = createRoute({
+	method: "get",
+	path: "/{name}/secrets",
+	tags,
+	security,
+	summary: "Names of the secrets the active deployment runs with (never their values)",
+	request: { params: z.object({ name: WorkerNameParam }) },
+	responses: {
+		200: {
+			description: "Secret names",
+			content: {
+				"application/json": {
+					schema: z.object({ items: z.array(z.object({ name: z.string(), type: z.string() })) }),
+				},
+			},
+		},
+		...errorResponses(400, 401, 404),
+	},
+});
+
+const outcomeResponses = {
+	200: {
+		description: "The secret already had this value (or was absent), so nothing was made",
+		content: { "application/json": { schema: ConfigOutcomeSchema } },
+	},
+	201: {
+		description: "A new version and a deployment of it at 100 % (triggered_by: secret)",
+		content: { "application/json": { schema: ConfigOutcomeSchema } },
+	},
+	...errorResponses(400, 401, 404, 409, 422, 503),
+};
+
+const putRoute = createRoute({
+	method: "put",
+	path: "/{name}/secrets/{secret}",
+	tags,
+	security,
+	summary: "Set a secret: a new version of the active one with the value, deployed at 100 %",
+	request: { params, body: { content: { "application/json": { schema: PutSecretSchema } }, required: true } },
+	responses: outcomeResponses,
+});
+
+const deleteRoute = createRoute({
+	method: "delete",
+	path: "/{name}/secrets/{secret}",
+	tags,
+	security,
+	summary: "Remove a secret: a new version of the active one without it, deployed at 100 %",
+	request: { params, query: z.object({ message: MessageSchema.optional() }) },
+	responses: outcomeResponses,
+});
+
+export const secretsRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
+	.openapi(listRoute, async (c) => {
+		const { name } = c.req.valid("param");
+		await requireWorker(c.env.DB, name);
+		return c.json({ items: await listSecretNames(c.env.DB, name) }, 200);
+	})
+	.openapi(putRoute, async (c) => {
+		const { name, secret } = c.req.valid("param");
+		const { value, message } = c.req.valid("json");
+		await requireWorker(c.env.DB, name);
+		const outcome = await putSecret(c.env, { worker: name, ...actor(c), message, name: secret, value });
+		c.header("ETag", etag(outcome.active_deployment_id));
+		return outcome.changed ? c.json(presentOutcome(outcome), 201) : c.json(presentOutcome(outcome), 200);
+	})
+	.openapi(deleteRoute, async (c) => {
+		const { name, secret } = c.req.valid("param");
+		const { message } = c.req.valid("query");
+		await requireWorker(c.env.DB, name);
+		const outcome = await deleteSecret(c.env, { worker: name, ...actor(c), message, name: secret });
+		c.header("ETag", etag(outcome.active_deployment_id));
+		return outcome.changed ? c.json(presentOutcome(outcome), 201) : c.json(presentOutcome(outcome), 200);
+	});

@@ -1,0 +1,95 @@
+import type { ResourceType } from "../upload/bindings";
+
+export interface ResourceRecord {
+	type: ResourceType;
+	id: string;
+	created_on: string;
+	registered_by: string;
+	deleted_on: string | null;
+}
+
+export const resourceKey = (r: { type: ResourceType; id: string }) => `${r.type}:${r.id}`;
+
+export async function getResource(db: D1Database, type: ResourceType, id: string): Promise<ResourceRecord | null> {
+	return db.prepare("SELECT * FROM resources WHERE type = ?1 AND id = ?2").bind(type, id).first<ResourceRecord>();
+}
+
+/** The registry rows for these resources, keyed by `type:id`; unknown resources are simply absent. */
+export async function getResources(
+	db: D1Database,
+	wanted: { type: ResourceType; id: string }[],
+): Promise<Map<string, ResourceRecord>> {
+	const out = new Map<string, ResourceRecord>();
+	if (wanted.length === 0) return out;
+	const keys = [...new Set(wanted.map(resourceKey))];
+	// One query per 50 keys stays well under D1's bound-parameter limit.
+	for (let i = 0; i < keys.length; i += 50) {
+		const chunk = keys.slice(i, i + 50);
+		const placeholders = chunk.map((_, j) => `?${j + 1}`).join(", ");
+		const { results } = await db
+			.prepare(`SELECT * FROM resources WHERE type || ':' || id IN (${placeholders})`)
+			.bind(...chunk)
+			.all<ResourceRecord>();
+		for (const row of results) out.set(resourceKey(row), row);
+	}
+	return out;
+}
+
+export async function listResources(
+	db: D1Database,
+	filter: { type?: ResourceType; include_deleted: boolean },
+): Promise<ResourceRecord[]> {
+	const { results } = await db
+		.prepare(
+			`SELECT * FROM resources WHERE (?1 IS NULL OR type = ?1) AND (?2 = 1 OR deleted_on IS NULL)
+			 ORDER BY type, id LIMIT 1000`,
+		)
+		.bind(filter.type ?? null, filter.include_deleted ? 1 : 0)
+		.all<ResourceRecord>();
+	return results;
+}
+
+/** First use registers a resource; a row that exists (deleted or not) is left as it is. */
+export function registerOnFirstUse(
+	db: D1Database,
+	r: { type: ResourceType; id: string },
+	by: string,
+	now: string,
+): D1PreparedStatement {
+	return db
+		.prepare(
+			"INSERT INTO resources (type, id, created_on, registered_by) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (type, id) DO NOTHING",
+		)
+		.bind(r.type, r.id, now, by);
+}
+
+/** Registers a resource, or brings a deleted one back (it exists again, e.g. a bucket recreated by name). */
+export async function registerResource(
+	db: D1Database,
+	r: { type: ResourceType; id: string },
+	now: string,
+): Promise<{ record: ResourceRecord; created: boolean }> {
+	const before = await getResource(db, r.type, r.id);
+	await db
+		.prepare(
+			`INSERT INTO resources (type, id, created_on, registered_by) VALUES (?1, ?2, ?3, 'api')
+			 ON CONFLICT (type, id) DO UPDATE SET deleted_on = NULL`,
+		)
+		.bind(r.type, r.id, now)
+		.run();
+	const record = await getResource(db, r.type, r.id);
+	if (!record) throw new Error(`resource ${resourceKey(r)} vanished after registration`);
+	return { record, created: before === null };
+}
+
+export async function markResourceDeleted(
+	db: D1Database,
+	r: { type: ResourceType; id: string },
+	now: string,
+): Promise<ResourceRecord | null> {
+	await db
+		.prepare("UPDATE resources SET deleted_on = ?3 WHERE type = ?1 AND id = ?2 AND deleted_on IS NULL")
+		.bind(r.type, r.id, now)
+		.run();
+	return getResource(db, r.type, r.id);
+}
