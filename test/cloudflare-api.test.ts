@@ -365,6 +365,118 @@ describe("the rest of what wrangler reads", () => {
 	});
 });
 
+function putSecret(name: string, secret: string, text: string) {
+	return cf(`${S(name)}/secrets`, {
+		method: "PUT",
+		body: JSON.stringify({ name: secret, text, type: "secret_text" }),
+	});
+}
+
+describe("secrets", () => {
+	it("`secret put` makes a new version with the secret and deploys it, and no response carries the value", async () => {
+		const first = await wranglerDeploy("cf-secret-put", "one");
+		const res = await putSecret("cf-secret-put", "API_KEY", "s3cr3t-value");
+		const body = await envelope(res);
+		expect(body).toMatchObject({ success: true, result: { name: "API_KEY", type: "secret_text" } });
+		const active = await json(await api("/v1/workers/cf-secret-put/deployments/active"));
+		expect(active).toMatchObject({ number: 2, triggered_by: "secret", source: "wrangler" });
+		const version = await json(await api(`/v1/workers/cf-secret-put/versions/${active.versions[0].version_id}`));
+		expect(version).toMatchObject({ number: 2, triggered_by: "secret" });
+		expect(version.modules).toEqual(
+			(await json(await api(`/v1/workers/cf-secret-put/versions/${first.deployment_id}`))).modules,
+		);
+		const listed = await json(await cf(`${S("cf-secret-put")}/secrets`));
+		expect(listed.result).toEqual([{ name: "API_KEY", type: "secret_text" }]);
+		const view = await json(await cf(`${S("cf-secret-put")}/versions/${version.id}`));
+		expect(view.result.resources.bindings).toEqual([{ name: "API_KEY", type: "secret_text" }]);
+		for (const r of [body, listed, view]) expect(JSON.stringify(r)).not.toContain("s3cr3t-value");
+	});
+
+	it("answers a secret for an unknown Worker with 10007, so wrangler creates the Worker first", async () => {
+		await expectError(await putSecret("cf-secret-ghost", "A", "x"), 10007, 404);
+	});
+
+	it("refuses `secret put` while traffic is split with 10215, which wrangler explains", async () => {
+		const one = await wranglerDeploy("cf-secret-split", "one");
+		const two = await json(await wranglerUpload("cf-secret-split", "two"));
+		await createDeployment("cf-secret-split", [
+			{ version_id: one.deployment_id, percentage: 50 },
+			{ version_id: two.result.id, percentage: 50 },
+		]);
+		await expectError(await putSecret("cf-secret-split", "A", "x"), 10215, 409);
+	});
+
+	it("`secret delete` makes a version without it; an unknown secret is an error", async () => {
+		await wranglerDeploy("cf-secret-del", "one");
+		await putSecret("cf-secret-del", "GONE", "x");
+		const res = await cf(`${S("cf-secret-del")}/secrets/GONE?url_encoded=true`, { method: "DELETE" });
+		expect((await envelope(res)).success).toBe(true);
+		const active = await json(await api("/v1/workers/cf-secret-del/deployments/active"));
+		expect(active).toMatchObject({ number: 3, triggered_by: "secret" });
+		expect((await json(await cf(`${S("cf-secret-del")}/secrets`))).result).toEqual([]);
+		await expectError(await cf(`${S("cf-secret-del")}/secrets/GONE`, { method: "DELETE" }), 10302, 404);
+	});
+
+	it("`versions secret put` makes a version from the latest one with the secret, and does not deploy it", async () => {
+		const one = await wranglerDeploy("cf-version-secret", "one");
+		const res = await cf(`${A}/workers/workers/cf-version-secret/versions/latest`, {
+			method: "PATCH",
+			headers: { "content-type": "application/merge-patch+json" },
+			body: JSON.stringify({
+				env: { VSEC: { type: "secret_text", text: "vsval" } },
+				annotations: { "workers/message": "vsec msg", "workers/tag": "vst" },
+			}),
+		});
+		const body = await envelope(res);
+		expect(body.result).toMatchObject({
+			number: 2,
+			annotations: { "workers/triggered_by": "secret", "workers/message": "vsec msg" },
+			bindings: [{ name: "VSEC", type: "secret_text" }],
+		});
+		expect(JSON.stringify(body)).not.toContain("vsval");
+		const active = await json(await api("/v1/workers/cf-version-secret/deployments/active"));
+		expect(active.versions).toEqual([{ version_id: one.deployment_id, percentage: 100 }]);
+		const two = await cf(`${A}/workers/workers/cf-version-secret/versions/latest`, {
+			method: "PATCH",
+			body: JSON.stringify({ env: { A: { type: "secret_text", text: "a" }, B: { type: "secret_text", text: "b" } } }),
+		});
+		await expectError(two, 10021, 400);
+	});
+});
+
+describe("rollback refusals", () => {
+	it("refuses a rollback across a secret change with 10220 naming the secrets, and allows it with ?force=true", async () => {
+		const one = await wranglerDeploy("cf-rb-secret", "one");
+		await putSecret("cf-rb-secret", "OTHER", "a");
+		await putSecret("cf-rb-secret", "MY_SECRET", "b");
+		const versions = [{ version_id: one.deployment_id, percentage: 100 }];
+		const refused = await expectError(await createDeployment("cf-rb-secret", versions, "Rollback"), 10220, 422);
+		const message: string = refused.errors[0].message;
+		// wrangler's parse: the text after the marker plus one character, split on ", ".
+		const marker = "The following secrets have changed:";
+		expect(message.slice(message.indexOf(marker) + marker.length + 1).split(", ")).toEqual(["MY_SECRET", "OTHER"]);
+		expect((await json(await api("/v1/workers/cf-rb-secret"))).deployment_count).toBe(3);
+
+		const forced = await cf(`${S("cf-rb-secret")}/deployments?force=true`, {
+			method: "POST",
+			body: JSON.stringify({ strategy: "percentage", versions, annotations: { "workers/message": "Rollback" } }),
+		});
+		expect((await envelope(forced)).result.annotations["workers/triggered_by"]).toBe("rollback");
+		const active = await json(await api("/v1/workers/cf-rb-secret/deployments/active"));
+		expect(active).toMatchObject({ number: 4, triggered_by: "rollback", versions });
+	});
+
+	it("refuses a rollback across a Durable Object migration with a code wrangler will not force", async () => {
+		const one = await wranglerDeploy("cf-rb-do", "one", { migrations: { new_tag: "v1", new_sqlite_classes: ["A"] } });
+		await wranglerDeploy("cf-rb-do", "two", {
+			migrations: { old_tag: "v1", new_tag: "v2", new_sqlite_classes: ["B"] },
+		});
+		const res = await createDeployment("cf-rb-do", [{ version_id: one.deployment_id, percentage: 100 }]);
+		const body = await expectError(res, 10224, 422);
+		expect(body.errors[0].message).toMatch(/Durable Object migration/);
+	});
+});
+
 describe("isRollback", () => {
 	const active = (ids: string[]): Deployment =>
 		({ versions: ids.map((id) => ({ version_id: id, percentage: 100 / ids.length })) }) as Deployment;

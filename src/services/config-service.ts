@@ -23,6 +23,8 @@ interface Change {
 	author: Author;
 	source: Source;
 	message?: string | null;
+	/** false: make the new version from the latest one and do not deploy it (see ConfigCommand.deploy). */
+	deploy?: boolean;
 }
 
 /**
@@ -71,6 +73,7 @@ async function change(env: Env, input: Change, what: ConfigCommandChange): Promi
 			source: input.source,
 			message: input.message ?? null,
 			change: what,
+			deploy: input.deploy,
 		}),
 	);
 }

@@ -16,6 +16,7 @@ export const CF = {
 	workerNotFound: 10007,
 	versionNotFound: 10300,
 	deploymentNotFound: 10301,
+	secretNotFound: 10302,
 	validation: 10021,
 	scriptTooLarge: 10027,
 	migrationInVersionUpload: 10211,
@@ -57,7 +58,38 @@ const CODE_FOR_REASON: Record<string, number> = {
 	secrets_changed: CF.secretsChanged,
 	latest_version_not_deployed: CF.latestVersionNotDeployed,
 	no_versions: CF.noVersions,
+	// Cloudflare refuses `secret put` unless the latest version is deployed at 100 %; shiplog changes the
+	// active version, so the one case it refuses is a split, and wrangler's advice (10215) fits it.
+	active_deployment_split: CF.latestVersionNotDeployed,
 };
+
+interface Refusal {
+	code: string;
+	overridable: boolean;
+	message: string;
+	details?: { secrets?: string[] };
+}
+
+/**
+ * A refused rollback in Cloudflare's terms. When changed secrets are the only reason, it is 10220 with
+ * Cloudflare's wording: wrangler parses the names after "The following secrets have changed:" (split on
+ * ", ", so no trailing period), asks, and retries with ?force=true.
+ */
+export function rollbackRefusal(error: ApiError): CloudflareError | ApiError {
+	const details = error.details as { reasons?: Refusal[] } | undefined;
+	const reasons = Array.isArray(details?.reasons) ? details.reasons : [];
+	if (error.code !== "rule_refused" || reasons.length === 0) return error;
+	const blocking = reasons.filter((r) => !r.overridable);
+	if (blocking.length > 0) {
+		return new CloudflareError(CF.ruleRefused, blocking.map((r) => r.message).join(" "), 422);
+	}
+	const secrets = reasons.flatMap((r) => r.details?.secrets ?? []);
+	return new CloudflareError(
+		CF.secretsChanged,
+		`A secret has changed since this version was active. If you are sure this is ok, add a ?force=true query parameter to allow the rollback. The following secrets have changed: ${secrets.join(", ")}`,
+		422,
+	);
+}
 
 /** An error in Cloudflare's terms, for failures that only this adapter knows how to name. */
 export class CloudflareError extends Error {

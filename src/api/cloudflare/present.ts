@@ -199,9 +199,18 @@ export function cloudflareSettings(version: Version) {
 	};
 }
 
-/** Secrets are listed by name only. */
-export function cloudflareSecrets(version: Version | null) {
-	return (version?.bindings ?? [])
-		.filter((b) => b.type === "secret_text" || b.type === "secret_key")
-		.map((b) => ({ name: b.name, type: b.type }));
+/** `PATCH …/workers/workers/{name}/versions/latest` (the beta resource's version; wrangler reads `id`). */
+export function cloudflareLatestVersion(version: Version) {
+	return {
+		id: version.id,
+		number: version.number,
+		created_on: version.created_on,
+		annotations: annotations(version),
+		bindings: version.bindings.map(presentBinding),
+		compatibility_date: version.compatibility_date ?? "",
+		compatibility_flags: version.compatibility_flags,
+		main_module: version.main_module,
+		startup_time_ms: 0,
+		urls: [] as string[],
+	};
 }

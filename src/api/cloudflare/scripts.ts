@@ -1,19 +1,21 @@
 import { z } from "@hono/zod-openapi";
 import { Hono } from "hono";
+import type { RollbackOutcome } from "../../coordinator/worker-coordinator";
 import { isRollback } from "../../core/deployment-kind";
-import { unwrap } from "../../errors/api-error";
+import { rollbackPolicy } from "../../core/rollback-eligibility";
+import { ApiError, type Result, unwrap } from "../../errors/api-error";
 import type { AppEnv } from "../../http/app-env";
+import { deleteSecret, listSecretNames, putSecret } from "../../services/config-service";
 import { coordinatorFor } from "../../services/coordinator";
 import { uploadWorker } from "../../services/upload-service";
 import { getActiveDeployment, getDeployment, listDeployments } from "../../storage/deployments";
 import { getLatestVersion, getVersionsByIds, listVersions } from "../../storage/versions";
 import { MessageSchema } from "../../upload/metadata";
 import { cloudflareActor, requireVersion, requireWorker } from "./context";
-import { CF, CloudflareError, ok } from "./envelope";
+import { CF, CloudflareError, ok, rollbackRefusal } from "./envelope";
 import {
 	cloudflareDeployment,
 	cloudflareScript,
-	cloudflareSecrets,
 	cloudflareSettings,
 	cloudflareVersion,
 	cloudflareVersionItem,
@@ -114,15 +116,29 @@ export const scripts = new Hono<AppEnv>()
 		const active = await getActiveDeployment(c.env.DB, name);
 		const ids = [...body.versions, ...(active?.versions ?? [])].map((v) => v.version_id);
 		const numbers = new Map((await getVersionsByIds(c.env.DB, name, ids)).map((v) => [v.id, v.number]));
-		const rollback = isRollback(body.versions, active, numbers);
+		// wrangler sends "" when no --message was given.
+		const message = body.annotations?.["workers/message"] || null;
+		const [target] = body.versions;
+		if (target && isRollback(body.versions, active, numbers)) {
+			// The rollback rules (secrets changed, migrations, window, ...) are the coordinator's.
+			// The stub's return type collapses to never (ErrorBody.details is unknown), so name it.
+			const result = (await coordinatorFor(c.env, name).rollback({
+				worker: name,
+				...cloudflareActor(c),
+				message,
+				version_id: target.version_id,
+				force: c.req.query("force") === "true",
+				policy: rollbackPolicy(c.env),
+			})) as Result<RollbackOutcome>;
+			if (!result.ok) throw rollbackRefusal(ApiError.from(result.error));
+			return ok(c, cloudflareDeployment(result.value.deployment));
+		}
 		const deployment = unwrap(
 			await coordinatorFor(c.env, name).deploy({
 				worker: name,
 				...cloudflareActor(c),
-				// wrangler sends "" when no --message was given.
-				message: body.annotations?.["workers/message"] || null,
-				triggered_by: rollback ? "rollback" : "deployment",
-				rollback_from: rollback ? (active?.id ?? null) : null,
+				message,
+				triggered_by: "deployment",
 				versions: body.versions,
 			}),
 		);
@@ -170,8 +186,36 @@ export const scripts = new Hono<AppEnv>()
 	.get("/:name/secrets", async (c) => {
 		const name = workerName(c);
 		await requireWorker(c.env.DB, name);
-		return ok(c, cloudflareSecrets(await getLatestVersion(c.env.DB, name)));
+		return ok(c, await listSecretNames(c.env.DB, name));
+	})
+	// `wrangler secret put`: a new version with the secret, deployed at 100 %.
+	.put("/:name/secrets", async (c) => {
+		const name = workerName(c);
+		const body = await jsonBody(c, SecretBody);
+		await requireWorker(c.env.DB, name);
+		await putSecret(c.env, { worker: name, ...cloudflareActor(c), name: body.name, value: body.text });
+		return ok(c, { name: body.name, type: body.type });
+	})
+	.delete("/:name/secrets/:secret", async (c) => {
+		const name = workerName(c);
+		await requireWorker(c.env.DB, name);
+		const secret = c.req.param("secret");
+		try {
+			await deleteSecret(c.env, { worker: name, ...cloudflareActor(c), name: secret });
+		} catch (error) {
+			if (error instanceof ApiError && error.code === "not_found") {
+				throw new CloudflareError(CF.secretNotFound, error.message, 404);
+			}
+			throw error;
+		}
+		return ok(c, null);
 	});
+
+const SecretBody = z.object({
+	name: z.string().min(1).max(128),
+	text: z.string().max(5120, "a secret holds at most 5 KiB"),
+	type: z.literal("secret_text").default("secret_text"),
+});
 
 function clampInt(raw: string | undefined, fallback: number, min: number, max: number): number {
 	const value = Number(raw);
