@@ -126,11 +126,50 @@ describe(`wrangler ${PINNED_WRANGLER} against shiplog`, () => {
 		expect(await shiplog.edge(NAME)).toBe("hello from v1\n");
 	});
 
+	it("`secret put` makes a new version with the secret and deploys it; the value never comes back", async () => {
+		const output = succeeded(await wrangler(["secret", "put", "API_KEY"], { stdin: "s3cr3t-e2e" }));
+		expect(output).toContain("Success! Uploaded secret API_KEY");
+		const deployment = await active();
+		expect(deployment).toMatchObject({ number: 4, triggered_by: "secret", source: "wrangler" });
+		const { body: version } = await shiplog.native(`/v1/workers/${NAME}/versions/${deployment.versions[0].version_id}`);
+		expect(version.bindings).toContainEqual({ name: "API_KEY", type: "secret_text" });
+		expect(JSON.stringify(version)).not.toContain("s3cr3t-e2e");
+		const list = succeeded(await wrangler(["secret", "list"]));
+		expect(list).toContain('"name": "API_KEY"');
+		expect(list).not.toContain("s3cr3t-e2e");
+	});
+
+	it("rolls back to v2 across the secret change: refused (10220), confirmed, then forced", async () => {
+		const before = await active();
+		const output = succeeded(await wrangler(["rollback", ids.v2 ?? "", "-m", "back to v2", "-y"]));
+		// wrangler got 10220, listed the changed secret, and retried with ?force=true.
+		expect(output).toContain("API_KEY");
+		expect(output).toContain(`Worker Version ${ids.v2} has been deployed to 100% of traffic.`);
+		const deployment = await active();
+		expect(deployment).toMatchObject({ number: before.number + 1, triggered_by: "rollback", rollback_from: before.id });
+		expect(deployment.versions).toEqual([{ version_id: ids.v2, percentage: 100 }]);
+		expect(await shiplog.edge(NAME)).toBe("hello from v2\n");
+	});
+
+	it("`secret put` then `secret delete`: each a new version and deployment", async () => {
+		succeeded(await wrangler(["secret", "put", "TEMP"], { stdin: "temporary" }));
+		const withSecret = await active();
+		expect(withSecret.triggered_by).toBe("secret");
+		const output = succeeded(await wrangler(["secret", "delete", "TEMP"]));
+		expect(output).toContain("Success! Deleted secret TEMP");
+		const without = await active();
+		expect(without).toMatchObject({ number: withSecret.number + 1, triggered_by: "secret" });
+		const { body: version } = await shiplog.native(`/v1/workers/${NAME}/versions/${without.versions[0].version_id}`);
+		expect(version.bindings).toEqual([{ name: "GREETING", type: "plain_text", text: "hello" }]);
+		expect(await shiplog.edge(NAME)).toBe("hello from v2\n");
+	});
+
 	it("uploads v3 without deploying it, then deploys v2 and v3 at 50 % each", async () => {
+		const before = await active();
 		await release("v3");
 		const upload = succeeded(await wrangler(["versions", "upload", "--message", "candidate", "--tag", "v3"]));
 		ids.v3 = versionIdIn(upload, "Worker Version ID");
-		expect((await active()).versions).toEqual([{ version_id: ids.v1, percentage: 100 }]);
+		expect((await active()).id).toBe(before.id);
 
 		const output = succeeded(
 			await wrangler(["versions", "deploy", `${ids.v2}@50`, `${ids.v3}@50`, "-y", "--message", "canary"]),
@@ -144,6 +183,19 @@ describe(`wrangler ${PINNED_WRANGLER} against shiplog`, () => {
 		]);
 		expect(succeeded(await wrangler(["deployments", "status"]))).toMatch(/\(50%\)/);
 		expect(["hello from v2\n", "hello from v3\n"]).toContain(await shiplog.edge(NAME));
+	});
+
+	it("`versions secret put` makes a version from the latest one and leaves traffic alone", async () => {
+		const before = await active();
+		const output = succeeded(
+			await wrangler(["versions", "secret", "put", "VSEC", "--message", "vsec"], { stdin: "vsval" }),
+		);
+		const id = output.match(/Created version ([0-9a-f-]{36}) with secret VSEC/)?.[1];
+		expect(id, output).toBeDefined();
+		const { body: version } = await shiplog.native(`/v1/workers/${NAME}/versions/${id}`);
+		expect(version).toMatchObject({ triggered_by: "secret", message: "vsec", source: "wrangler" });
+		expect(version.bindings).toContainEqual({ name: "VSEC", type: "secret_text" });
+		expect((await active()).id).toBe(before.id);
 	});
 });
 
