@@ -1,5 +1,5 @@
 import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../src/app";
 import { checkWorkerInvariants } from "../src/audit/invariants";
@@ -149,19 +149,23 @@ describe("If-Match", () => {
 });
 
 describe("crash safety: a failure at any step leaves no visible partial state and a retry completes once", () => {
+	const served = async (worker: string) => (await exports.default.fetch(`${BASE}/w/${worker}/`)).text();
+
 	it("D1 loses the batch: 503 with Retry-After, nothing visible, the retry lands once", async () => {
-		const { deployment } = await deploy("fault-lost");
+		const { deployment } = await deploy("fault-lost", { modules: [{ name: "index.js", body: workerSource("v1") }] });
 		await breakCoordinatorD1("fault-lost", "lose-batch");
 		const res = await put("fault-lost", { "idempotency-key": "r1" }, "v2");
 		expect(res.status).toBe(503);
 		expect(res.headers.get("retry-after")).toBe("2");
 		expect(await deploymentCount("fault-lost")).toBe(1);
 		expect((await json(await api("/v1/workers/fault-lost/deployments/active"))).id).toBe(deployment.id);
+		expect(await served("fault-lost")).toBe("v1");
 		await restoreCoordinator("fault-lost");
 		await expectConsistent("fault-lost");
 
 		const retry = await put("fault-lost", { "idempotency-key": "r1" }, "v2");
 		expect(retry.status).toBe(201);
+		expect(await served("fault-lost")).toBe("v2");
 		expect(await deploymentCount("fault-lost")).toBe(2);
 		await expectConsistent("fault-lost");
 	});
@@ -172,6 +176,7 @@ describe("crash safety: a failure at any step leaves no visible partial state an
 		const res = await put("fault-reply", { "idempotency-key": "r2" }, "v2");
 		expect(res.status).toBe(201);
 		const first = await json(res);
+		expect(await served("fault-reply")).toBe("v2");
 		await restoreCoordinator("fault-reply");
 		await expectConsistent("fault-reply");
 		const retry = await put("fault-reply", { "idempotency-key": "r2" }, "v2");
@@ -254,5 +259,67 @@ describe("crash safety: a failure at any step leaves no visible partial state an
 		expect((await api("/v1/workers/fault-r2")).status).toBe(404);
 		expect((await app.fetch(request(), env)).status).toBe(201);
 		await expectConsistent("fault-r2");
+	});
+});
+
+describe("rollback, settings and secret changes take the same preconditions", () => {
+	const patch = (name: string, vars: Record<string, string>, headers: Record<string, string> = {}) =>
+		api(`/v1/workers/${name}/settings`, { method: "PATCH", headers, body: JSON.stringify({ vars }) });
+
+	it("settings: If-Match is 412 once the active deployment moved; Idempotency-Key replays", async () => {
+		const { deployment } = await deploy("pre-settings");
+		const first = await patch(
+			"pre-settings",
+			{ A: "1" },
+			{ "if-match": `"${deployment.id}"`, "idempotency-key": "s1" },
+		);
+		expect(first.status).toBe(201);
+		const replay = await patch("pre-settings", { A: "1" }, { "idempotency-key": "s1" });
+		expect(replay.headers.get("idempotent-replayed")).toBe("true");
+		expect((await json(replay)).deployment.id).toBe((await json(first)).deployment.id);
+		const stale = await patch("pre-settings", { A: "2" }, { "if-match": `"${deployment.id}"` });
+		expect(stale.status).toBe(412);
+		expect(await deploymentCount("pre-settings")).toBe(2);
+	});
+
+	it("secrets: If-Match and Idempotency-Key, and the key's fingerprint holds no secret value", async () => {
+		const { deployment } = await deploy("pre-secret");
+		const put = (headers: Record<string, string>, value = "s3cr3t-value") =>
+			api("/v1/workers/pre-secret/secrets/TOKEN", { method: "PUT", headers, body: JSON.stringify({ value }) });
+		expect((await put({ "if-match": '"elsewhere"' })).status).toBe(412);
+		const first = await put({ "if-match": `"${deployment.id}"`, "idempotency-key": "p1" });
+		expect(first.status).toBe(201);
+		expect((await put({ "idempotency-key": "p1" })).headers.get("idempotent-replayed")).toBe("true");
+		const stored = await env.DB.prepare(
+			"SELECT fingerprint, result FROM idempotency_keys WHERE worker = 'pre-secret'",
+		).all();
+		expect(JSON.stringify(stored.results)).not.toContain("s3cr3t-value");
+		const del = await api("/v1/workers/pre-secret/secrets/TOKEN", {
+			method: "DELETE",
+			headers: { "if-match": '"old"' },
+		});
+		expect(del.status).toBe(412);
+		expect(await deploymentCount("pre-secret")).toBe(2);
+	});
+
+	it("rollback: If-Match is 412 once the active deployment moved; Idempotency-Key rolls back once", async () => {
+		const { version: v1 } = await deploy("pre-rollback", { modules: [{ name: "index.js", body: workerSource("1") }] });
+		const { deployment: d2 } = await deploy("pre-rollback", {
+			modules: [{ name: "index.js", body: workerSource("2") }],
+		});
+		const rollback = (headers: Record<string, string>) =>
+			api("/v1/workers/pre-rollback/rollback", {
+				method: "POST",
+				headers,
+				body: JSON.stringify({ version_id: v1.id, message: "bad release" }),
+			});
+		expect((await rollback({ "if-match": '"not-it"' })).status).toBe(412);
+		const first = await rollback({ "if-match": `"${d2.id}"`, "idempotency-key": "rb" });
+		expect(first.status).toBe(201);
+		const again = await rollback({ "idempotency-key": "rb" });
+		expect(again.status).toBe(201);
+		expect(again.headers.get("idempotent-replayed")).toBe("true");
+		expect(await deploymentCount("pre-rollback")).toBe(3);
+		await expectConsistent("pre-rollback");
 	});
 });

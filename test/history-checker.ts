@@ -2,6 +2,8 @@
 export interface OpRecord {
 	worker: string;
 	kind: "write" | "read";
+	/** What the client asked for (deploy, rollback, ...), for reporting. */
+	op?: string;
 	start: number;
 	end: number;
 	ok: boolean;

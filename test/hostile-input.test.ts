@@ -40,7 +40,7 @@ const hostileString = fc.oneof(
 		"𝔘𝔫𝔦𝔠𝔬𝔡𝔢",
 		"a".repeat(5000),
 		"CON",
-		"${jndi:ldap://x}",
+		"$" + "{jndi:ldap://x}",
 		"<script>alert(1)</script>",
 		"-1",
 		"1e309",
@@ -58,7 +58,7 @@ beforeAll(async () => {
 describe("hostile and malformed requests never cause a 5xx or change state on a 4xx", () => {
 	it("path parameters and query strings", { timeout: TIME_LIMIT_MS }, async () => {
 		const routes = [
-			(n: string, id: string) => `/v1/workers/${n}`,
+			(n: string) => `/v1/workers/${n}`,
 			(n: string, id: string) => `/v1/workers/${n}/versions/${id}`,
 			(n: string, id: string) => `/v1/workers/${n}/versions/${id}/modules/${id}`,
 			(n: string, id: string) => `/v1/workers/${n}/deployments/${id}`,

@@ -8,7 +8,7 @@ const WORKERS = ["lin-a", "lin-b", "lin-c", "lin-d", "lin-e"];
 const OPERATIONS = 240;
 const CLIENTS = 12;
 
-type Kind = "deploy" | "upload-then-deploy" | "redeploy-old" | "read";
+type Kind = "deploy" | "upload-then-deploy" | "redeploy-old" | "rollback" | "settings" | "read";
 
 /** A small deterministic generator so a failing history can be replayed. */
 function random(seed: number) {
@@ -20,7 +20,7 @@ function random(seed: number) {
 }
 
 describe("the active pointer under concurrent clients", () => {
-	it("a history of 240 mixed operations over 5 Workers is linearizable and nothing is lost", {
+	it("a history of 240 deploys, rollbacks, settings changes and reads over 5 Workers is linearizable", {
 		timeout: 60_000,
 	}, async () => {
 		const initial: Record<string, number> = {};
@@ -31,7 +31,7 @@ describe("the active pointer under concurrent clients", () => {
 			versionsOf[w] = [version.id];
 		}
 		const next = random(20261130);
-		const kinds: Kind[] = ["deploy", "upload-then-deploy", "redeploy-old", "read", "read"];
+		const kinds: Kind[] = ["deploy", "upload-then-deploy", "redeploy-old", "rollback", "settings", "read", "read"];
 		const plan = Array.from({ length: OPERATIONS }, (_, i) => ({
 			i,
 			worker: WORKERS[Math.floor(next() * WORKERS.length)] as string,
@@ -58,27 +58,58 @@ describe("the active pointer under concurrent clients", () => {
 				versionId = (await json(up)).version.id;
 				versionsOf[worker]?.push(versionId as string);
 			}
-			if (kind === "redeploy-old") {
+			if (kind === "redeploy-old" || kind === "rollback") {
 				const known = versionsOf[worker] ?? [];
 				versionId = known[Math.floor(op.pick * known.length)];
 			}
 			const start = Date.now();
-			const res =
-				kind === "deploy"
-					? await api(`/v1/workers/${worker}`, {
-							method: "PUT",
-							body: uploadForm({ modules: [{ name: "index.js", body: workerSource(`op ${i}`) }] }),
-						})
-					: await api(`/v1/workers/${worker}/deployments`, {
-							method: "POST",
-							body: JSON.stringify({ versions: [{ version_id: versionId, percentage: 100 }], message: `op ${i}` }),
-						});
+			const res = await request(kind, worker, i, versionId);
 			const end = Date.now();
+			// A rollback may be refused (the target is already active, or outside the window): that is
+			// a clean refusal that must change nothing. Everything else must succeed.
+			if (kind === "rollback" && res.status === 422) {
+				history.push({ worker, kind: "write", op: kind, start, end, ok: false });
+				return;
+			}
 			expect(res.status).toBe(201);
 			const body = await json(res);
-			const deployment = kind === "deploy" ? body.deployment : body;
-			if (kind === "deploy") versionsOf[worker]?.push(body.version.id);
-			history.push({ worker, kind: "write", start, end, ok: true, number: deployment.number, id: deployment.id });
+			const deployment = kind === "redeploy-old" || kind === "upload-then-deploy" ? body : body.deployment;
+			if (body.version?.id) versionsOf[worker]?.push(body.version.id);
+			history.push({
+				worker,
+				kind: "write",
+				op: kind,
+				start,
+				end,
+				ok: true,
+				number: deployment.number,
+				id: deployment.id,
+			});
+		};
+
+		const request = (kind: Kind, worker: string, i: number, versionId?: string) => {
+			switch (kind) {
+				case "deploy":
+					return api(`/v1/workers/${worker}`, {
+						method: "PUT",
+						body: uploadForm({ modules: [{ name: "index.js", body: workerSource(`op ${i}`) }] }),
+					});
+				case "rollback":
+					return api(`/v1/workers/${worker}/rollback`, {
+						method: "POST",
+						body: JSON.stringify({ version_id: versionId, force: true, message: `op ${i}` }),
+					});
+				case "settings":
+					return api(`/v1/workers/${worker}/settings`, {
+						method: "PATCH",
+						body: JSON.stringify({ vars: { OP: String(i) }, message: `op ${i}` }),
+					});
+				default:
+					return api(`/v1/workers/${worker}/deployments`, {
+						method: "POST",
+						body: JSON.stringify({ versions: [{ version_id: versionId, percentage: 100 }], message: `op ${i}` }),
+					});
+			}
 		};
 
 		const queue = [...plan];
@@ -89,9 +120,13 @@ describe("the active pointer under concurrent clients", () => {
 		);
 
 		expect(history).toHaveLength(OPERATIONS);
+		// Every kind of change really happened, so the check covers them all.
+		for (const kind of ["deploy", "upload-then-deploy", "redeploy-old", "rollback", "settings"]) {
+			expect(history.filter((op) => op.op === kind && op.ok).length, kind).toBeGreaterThan(5);
+		}
 		expect(checkHistory(history, initial)).toEqual([]);
 		for (const worker of WORKERS) {
-			const writes = history.filter((op) => op.worker === worker && op.kind === "write").length;
+			const writes = history.filter((op) => op.worker === worker && op.kind === "write" && op.ok).length;
 			const count = await env.DB.prepare("SELECT count(*) AS n FROM deployments WHERE worker = ?1")
 				.bind(worker)
 				.first("n");

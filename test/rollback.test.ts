@@ -215,6 +215,18 @@ describe("POST /v1/workers/:name/rollback", () => {
 			expect((await json(forced)).overridden.map((r: { code: string }) => r.code)).toEqual(["secrets_changed"]);
 		});
 
+		it("takes force as Cloudflare's ?force=true query too", async () => {
+			await deployText("rb-force-q", "one");
+			const { version: target } = await json(
+				await patchJson("/v1/workers/rb-force-q/secrets/A", { value: "1" }, "PUT"),
+			);
+			await patchJson("/v1/workers/rb-force-q/secrets/A", { value: "2" }, "PUT");
+			const body = JSON.stringify({ version_id: target.id });
+			expect((await api("/v1/workers/rb-force-q/rollback?force=false", { method: "POST", body })).status).toBe(422);
+			expect((await api("/v1/workers/rb-force-q/rollback?force=true", { method: "POST", body })).status).toBe(201);
+			expect((await api("/v1/workers/rb-force-q/rollback?force=yes", { method: "POST", body })).status).toBe(400);
+		});
+
 		it("refuses a rollback to the version already serving", async () => {
 			const only = await deployText("rb-same", "one");
 			const res = await rollback("rb-same", { version_id: only.version.id });

@@ -1,3 +1,4 @@
+import type { Result } from "../errors/api-error";
 import { coordinatorFor } from "../services/coordinator";
 import { listDeployments } from "../storage/deployments";
 import { moduleKey } from "../storage/modules";
@@ -9,7 +10,7 @@ const hex = (buffer: ArrayBuffer) => [...new Uint8Array(buffer)].map((b) => b.to
 
 /**
  * Checks one Worker against DESIGN.md's consistency rules: numbers contiguous and the pointer on the
- * latest deployment (D1), the coordinator agreeing with D1, and every module of the versions that the
+ * latest deployment (D1), the coordinator and the edge agreeing with D1, and every module of the versions that the
  * latest `depth` deployments serve present in R2 under a body whose SHA-256 R2 itself vouches for.
  */
 export async function checkWorkerInvariants(env: Env, worker: string, depth = 10_000): Promise<LogProblem[]> {
@@ -20,7 +21,8 @@ export async function checkWorkerInvariants(env: Env, worker: string, depth = 10
 
 	problems.push(...(await checkLog(env.DB, worker)).problems);
 
-	const held = await coordinatorFor(env, worker).counters(worker);
+	const coordinator = coordinatorFor(env, worker);
+	const held = await coordinator.counters(worker);
 	const inD1 = {
 		version_count: record.version_count,
 		deployment_count: record.deployment_count,
@@ -28,6 +30,13 @@ export async function checkWorkerInvariants(env: Env, worker: string, depth = 10
 	};
 	if (JSON.stringify(held) !== JSON.stringify(inD1)) {
 		add(`coordinator holds ${JSON.stringify(held)} but D1 has ${JSON.stringify(inD1)}`);
+	}
+
+	// What the edge serves from: the coordinator's view of the active deployment.
+	const served = (await coordinator.activeDeployment(worker)) as Result<{ id: string } | null>;
+	if (!served.ok) add(`the edge could not resolve the active deployment: ${served.error.message}`);
+	else if ((served.value?.id ?? null) !== record.active_deployment_id) {
+		add(`the edge serves deployment ${served.value?.id ?? "none"} but D1's pointer is ${record.active_deployment_id}`);
 	}
 
 	const { items: deployments } = await listDeployments(env.DB, worker, Math.min(depth, 10_000));

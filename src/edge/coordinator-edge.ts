@@ -76,7 +76,7 @@ export class CoordinatorEdge {
 		try {
 			this.window.add(reports, Date.now());
 			const active = await this.current(worker);
-			if (!active || active.versions.length !== 2 || this.rollingBack.has(active.id)) return { ok: true, value: null };
+			if (active?.versions.length !== 2 || this.rollingBack.has(active.id)) return { ok: true, value: null };
 			if (!reports.some((r) => r.deployment_id === active.id)) return { ok: true, value: null };
 			const newest = await this.newestOf(worker, active);
 			const counts = this.window.byVersion(Date.now(), active.id).get(newest);

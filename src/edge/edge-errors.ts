@@ -23,3 +23,6 @@ export function edgeErrorResponse(code: EdgeFault, message: string, requestId: s
 
 /** The managed Worker's bundle cannot start (e.g. a JSON module that does not parse). */
 export class WorkerFault extends Error {}
+
+/** A binding the built-in edge accepts into the log but cannot provide; the client gets a 501 naming it. */
+export class EdgeUnsupported extends Error {}

@@ -1,9 +1,8 @@
 import type { Deployment, Version } from "../core/model";
 import { type EdgeConfig, edgeConfig } from "./edge-config";
-import { type EdgeFault, edgeErrorResponse, WorkerFault } from "./edge-errors";
+import { type EdgeFault, EdgeUnsupported, edgeErrorResponse, WorkerFault } from "./edge-errors";
 import { activeDeployment, versionById } from "./resolve";
 import type { EdgeTarget } from "./routing";
-import { EdgeUnsupported } from "./secret-values";
 import { reportOutcome } from "./traffic-reporter";
 import { chooseVersion } from "./version-choice";
 import { loaderId, workerCode } from "./worker-code";

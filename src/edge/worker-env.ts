@@ -1,6 +1,7 @@
 import type { Version } from "../core/model";
+import { revealSecrets } from "../secrets/reveal";
 import type { Binding } from "../upload/bindings";
-import { EdgeUnsupported, secretValue } from "./secret-values";
+import { EdgeUnsupported } from "./edge-errors";
 
 /** What a service binding stub carries: who calls, and which managed Worker it reaches. */
 export interface ServiceBindingProps {
@@ -15,19 +16,26 @@ export interface ServiceBindingProps {
  * deployment of the target changes what this Worker reaches without a deployment of this Worker.
  */
 export async function workerEnv(env: Env, ctx: ExecutionContext, version: Version): Promise<Record<string, unknown>> {
+	// The values this version was made with: a rollback runs the target's secrets, not today's.
+	const secrets = await revealSecrets(env, version);
 	const out: Record<string, unknown> = {};
-	for (const binding of version.bindings) out[binding.name] = await bindingValue(env, ctx, version, binding);
+	for (const binding of version.bindings) out[binding.name] = bindingValue(ctx, version, binding, secrets);
 	return out;
 }
 
-async function bindingValue(env: Env, ctx: ExecutionContext, version: Version, binding: Binding): Promise<unknown> {
+function bindingValue(
+	ctx: ExecutionContext,
+	version: Version,
+	binding: Binding,
+	secrets: Record<string, string>,
+): unknown {
 	switch (binding.type) {
 		case "plain_text":
 			return binding.text;
 		case "json":
 			return binding.json;
 		case "secret_text":
-			return secretValue(env, version.worker, binding);
+			return secrets[binding.name];
 		case "version_metadata":
 			return { id: version.id, tag: version.tag ?? "", timestamp: version.created_on };
 		case "service":

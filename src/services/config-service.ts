@@ -1,8 +1,10 @@
 import type { ConfigCommandChange, ConfigOutcome } from "../coordinator/worker-coordinator";
 import type { ConfigPatch } from "../core/config-change";
 import type { Author, Source } from "../core/model";
-import { ApiError, unwrap } from "../errors/api-error";
+import type { Preconditions } from "../core/preconditions";
+import { ApiError, type Result } from "../errors/api-error";
 import { fieldIssues, summarise } from "../errors/zod-issues";
+import { fingerprint } from "../http/preconditions";
 import { encryptSecret, secretsKey } from "../secrets/cipher";
 import { getActiveDeployment } from "../storage/deployments";
 import { getVersionsByIds } from "../storage/versions";
@@ -25,6 +27,7 @@ interface Change {
 	message?: string | null;
 	/** false: make the new version from the latest one and do not deploy it (see ConfigCommand.deploy). */
 	deploy?: boolean;
+	preconditions?: Preconditions;
 }
 
 /**
@@ -65,31 +68,42 @@ export function settingsPatch(body: SettingsRequest): ConfigPatch {
 	};
 }
 
-async function change(env: Env, input: Change, what: ConfigCommandChange): Promise<ConfigOutcome> {
-	return unwrap(
-		await coordinatorFor(env, input.worker).changeConfig({
-			worker: input.worker,
-			author: input.author,
-			source: input.source,
-			message: input.message ?? null,
-			change: what,
-			deploy: input.deploy,
-		}),
-	);
+async function change(env: Env, input: Change, what: ConfigCommandChange): Promise<Result<ConfigOutcome>> {
+	const preconditions: Preconditions = { ...input.preconditions };
+	if (preconditions.idempotency_key !== undefined) {
+		// A secret's value stays out of the fingerprint (it is stored, and a short secret's hash can be guessed):
+		// a retry is recognised by the secret's name.
+		const asked = what.kind === "secret_put" ? { kind: what.kind, name: what.name } : what;
+		// Not deploying is a different request; deploying keeps the fingerprint it always had.
+		const deploy = input.deploy === false ? { deploy: false } : {};
+		preconditions.fingerprint = await fingerprint({ op: "config", asked, message: input.message ?? null, ...deploy });
+	}
+	return coordinatorFor(env, input.worker).changeConfig({
+		worker: input.worker,
+		author: input.author,
+		source: input.source,
+		message: input.message ?? null,
+		change: what,
+		deploy: input.deploy,
+		preconditions,
+	});
 }
 
-export function changeSettings(env: Env, input: Change & { body: SettingsRequest }): Promise<ConfigOutcome> {
+export function changeSettings(env: Env, input: Change & { body: SettingsRequest }): Promise<Result<ConfigOutcome>> {
 	return change(env, input, { kind: "settings", patch: settingsPatch(input.body) });
 }
 
 /** The value is encrypted here, before it reaches the coordinator, and is never stored or sent in clear. */
-export async function putSecret(env: Env, input: Change & { name: string; value: string }): Promise<ConfigOutcome> {
+export async function putSecret(
+	env: Env,
+	input: Change & { name: string; value: string },
+): Promise<Result<ConfigOutcome>> {
 	const key = await secretsKey(env);
 	const record = await encryptSecret(key, input.worker, input.name, input.value);
 	return change(env, input, { kind: "secret_put", name: input.name, value: record });
 }
 
-export async function deleteSecret(env: Env, input: Change & { name: string }): Promise<ConfigOutcome> {
+export async function deleteSecret(env: Env, input: Change & { name: string }): Promise<Result<ConfigOutcome>> {
 	// Deleting needs no key, but refusing without one keeps every secret operation's behaviour alike.
 	await secretsKey(env);
 	return change(env, input, { kind: "secret_delete", name: input.name });

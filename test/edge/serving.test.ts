@@ -145,16 +145,23 @@ describe("the edge serves a managed Worker's active deployment", () => {
 		expect(body.error.message).toContain("CACHE (kv_namespace)");
 	});
 
-	it("answers 501 naming the binding when a version needs a secret the edge cannot decrypt yet", async () => {
-		await deployCode("secretive", reporter("s"), {
-			bindings: [{ name: "TOKEN", type: "secret_text", text: "s3cret" }],
+	it("runs each version with the secret values it was made with, so a rollback restores them", async () => {
+		const { version: v1 } = await deployCode("secretive", reporter("s"), {
+			bindings: [{ name: "TOKEN", type: "secret_text", text: "first-value" }],
 		});
-		const res = await edge("secretive");
-		expect(res.status).toBe(501);
-		const body = await json(res);
-		expect(body.error.code).toBe("binding_unsupported");
-		expect(body.error.message).toContain("TOKEN");
-		expect(JSON.stringify(body)).not.toContain("s3cret");
+		expect((await json(await edge("secretive"))).env.TOKEN).toBe("first-value");
+		const put = await api("/v1/workers/secretive/secrets/TOKEN", {
+			method: "PUT",
+			body: JSON.stringify({ value: "second-value" }),
+		});
+		expect(put.status).toBe(201);
+		expect((await json(await edge("secretive"))).env.TOKEN).toBe("second-value");
+		const rollback = await api("/v1/workers/secretive/rollback", {
+			method: "POST",
+			body: JSON.stringify({ version_id: v1.id, force: true }),
+		});
+		expect(rollback.status).toBe(201);
+		expect((await json(await edge("secretive"))).env.TOKEN).toBe("first-value");
 	});
 });
 

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { Hono } from "hono";
+import { unwrap } from "../../errors/api-error";
 import type { AppEnv } from "../../http/app-env";
 import { deleteSecret, putSecret } from "../../services/config-service";
 import { getLatestVersion } from "../../storage/versions";
@@ -51,8 +52,9 @@ export const account = new Hono<AppEnv>()
 			deploy: false,
 			name: secret,
 		};
-		const outcome =
-			value === null ? await deleteSecret(c.env, change) : await putSecret(c.env, { ...change, value: value.text });
+		const outcome = unwrap(
+			value === null ? await deleteSecret(c.env, change) : await putSecret(c.env, { ...change, value: value.text }),
+		);
 		const version = outcome.version ?? (await getLatestVersion(c.env.DB, name));
 		if (!version) throw new CloudflareError(CF.noVersions, `Worker ${name} has no versions.`, 404);
 		return ok(c, cloudflareLatestVersion(version));

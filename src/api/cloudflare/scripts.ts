@@ -193,7 +193,7 @@ export const scripts = new Hono<AppEnv>()
 		const name = workerName(c);
 		const body = await jsonBody(c, SecretBody);
 		await requireWorker(c.env.DB, name);
-		await putSecret(c.env, { worker: name, ...cloudflareActor(c), name: body.name, value: body.text });
+		unwrap(await putSecret(c.env, { worker: name, ...cloudflareActor(c), name: body.name, value: body.text }));
 		return ok(c, { name: body.name, type: body.type });
 	})
 	.delete("/:name/secrets/:secret", async (c) => {
@@ -201,7 +201,7 @@ export const scripts = new Hono<AppEnv>()
 		await requireWorker(c.env.DB, name);
 		const secret = c.req.param("secret");
 		try {
-			await deleteSecret(c.env, { worker: name, ...cloudflareActor(c), name: secret });
+			unwrap(await deleteSecret(c.env, { worker: name, ...cloudflareActor(c), name: secret }));
 		} catch (error) {
 			if (error instanceof ApiError && error.code === "not_found") {
 				throw new CloudflareError(CF.secretNotFound, error.message, 404);

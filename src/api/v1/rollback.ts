@@ -1,10 +1,10 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { RollbackOutcome } from "../../coordinator/worker-coordinator";
 import { bindingsWithOutsideState, rollbackPolicy } from "../../core/rollback-eligibility";
-import { unwrap } from "../../errors/api-error";
 import { actor } from "../../http/actor";
 import type { AppEnv } from "../../http/app-env";
 import { validationHook } from "../../http/errors";
+import { fingerprint, readPreconditions, takeResult } from "../../http/preconditions";
 import { rollbackCandidates } from "../../rollback/candidates";
 import { coordinatorFor } from "../../services/coordinator";
 import { MessageSchema } from "../../upload/metadata";
@@ -55,6 +55,12 @@ const rollbackRoute = createRoute({
 	summary: "Deploy an earlier version at 100 % (default: the previous deployment that ran one version at 100 %)",
 	request: {
 		params: nameParam,
+		query: z.object({
+			force: z
+				.enum(["true", "false"])
+				.optional()
+				.openapi({ description: "Same as force in the body (Cloudflare's ?force=true)" }),
+		}),
 		body: { content: { "application/json": { schema: RollbackRequestSchema } }, required: false },
 	},
 	responses: {
@@ -103,17 +109,24 @@ export const rollbackRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationH
 		// The body is optional (no body: roll back to the previous deployment); without one the validator
 		// is skipped, so defaults are applied here.
 		const body = RollbackRequestSchema.parse(c.req.valid("json") ?? {});
+		const force = body.force || c.req.valid("query").force === "true";
 		await requireWorker(c.env.DB, name);
 		// The stub's return type collapses to never (ErrorBody.details is unknown, which RPC types refuse), so name it.
-		const outcome = unwrap<RollbackOutcome>(
+		const preconditions = readPreconditions(c);
+		if (preconditions.idempotency_key !== undefined) {
+			preconditions.fingerprint = await fingerprint({ op: "rollback", body: { ...body, force } });
+		}
+		const outcome = takeResult<RollbackOutcome>(
+			c,
 			await coordinatorFor(c.env, name).rollback({
 				worker: name,
 				...actor(c),
 				message: body.message ?? null,
 				version_id: body.version_id,
 				deployment_id: body.deployment_id,
-				force: body.force,
+				force,
 				policy: rollbackPolicy(c.env),
+				preconditions,
 			}),
 		);
 		c.header("ETag", etag(outcome.deployment.id));

@@ -2,6 +2,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { actor } from "../../http/actor";
 import type { AppEnv } from "../../http/app-env";
 import { validationHook } from "../../http/errors";
+import { readPreconditions, takeResult } from "../../http/preconditions";
 import { deleteSecret, listSecretNames, putSecret } from "../../services/config-service";
 import { MessageSchema } from "../../upload/metadata";
 import { ConfigOutcomeSchema, presentOutcome } from "./change-schemas";
@@ -88,7 +89,17 @@ export const secretsRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
 		const { name, secret } = c.req.valid("param");
 		const { value, message } = c.req.valid("json");
 		await requireWorker(c.env.DB, name);
-		const outcome = await putSecret(c.env, { worker: name, ...actor(c), message, name: secret, value });
+		const outcome = takeResult(
+			c,
+			await putSecret(c.env, {
+				worker: name,
+				...actor(c),
+				message,
+				name: secret,
+				value,
+				preconditions: readPreconditions(c),
+			}),
+		);
 		c.header("ETag", etag(outcome.active_deployment_id));
 		return outcome.changed ? c.json(presentOutcome(outcome), 201) : c.json(presentOutcome(outcome), 200);
 	})
@@ -96,7 +107,16 @@ export const secretsRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
 		const { name, secret } = c.req.valid("param");
 		const { message } = c.req.valid("query");
 		await requireWorker(c.env.DB, name);
-		const outcome = await deleteSecret(c.env, { worker: name, ...actor(c), message, name: secret });
+		const outcome = takeResult(
+			c,
+			await deleteSecret(c.env, {
+				worker: name,
+				...actor(c),
+				message,
+				name: secret,
+				preconditions: readPreconditions(c),
+			}),
+		);
 		c.header("ETag", etag(outcome.active_deployment_id));
 		return outcome.changed ? c.json(presentOutcome(outcome), 201) : c.json(presentOutcome(outcome), 200);
 	});

@@ -2,6 +2,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { actor } from "../../http/actor";
 import type { AppEnv } from "../../http/app-env";
 import { validationHook } from "../../http/errors";
+import { readPreconditions, takeResult } from "../../http/preconditions";
 import { changeSettings } from "../../services/config-service";
 import {
 	CompatibilityDateSchema,
@@ -68,7 +69,16 @@ export const settingsRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationH
 		const { name } = c.req.valid("param");
 		const body = c.req.valid("json");
 		await requireWorker(c.env.DB, name);
-		const outcome = await changeSettings(c.env, { worker: name, ...actor(c), message: body.message, body });
+		const outcome = takeResult(
+			c,
+			await changeSettings(c.env, {
+				worker: name,
+				...actor(c),
+				message: body.message,
+				body,
+				preconditions: readPreconditions(c),
+			}),
+		);
 		c.header("ETag", etag(outcome.active_deployment_id));
 		return outcome.changed ? c.json(presentOutcome(outcome), 201) : c.json(presentOutcome(outcome), 200);
 	},
