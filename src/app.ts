@@ -1,4 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { cloudflare } from "./api/cloudflare";
 import { v1 } from "./api/v1";
 import { edgeRouter } from "./edge/edge-router";
 import type { AppEnv } from "./http/app-env";
@@ -14,6 +15,7 @@ export function createApp() {
 
 	app.get("/", (c) => c.json({ name: "shiplog", api: "/v1", openapi: "/openapi.json" }));
 	app.route("/v1", v1);
+	app.route("/client/v4", cloudflare);
 
 	app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
 		type: "http",

@@ -73,6 +73,11 @@ export interface ConfigCommand {
 	source: Source;
 	message: string | null;
 	change: ConfigCommandChange;
+	/**
+	 * false: a new version copied from the latest version with the change, not deployed (Cloudflare's
+	 * `versions secret put`). Default true: copied from the active version and deployed at 100 %.
+	 */
+	deploy?: boolean;
 	preconditions?: Preconditions;
 }
 
@@ -159,6 +164,7 @@ export class WorkerCoordinator extends DurableObject<Env> {
 				throw new ApiError(
 					"invalid_request",
 					"A version upload cannot carry Durable Object migrations; deploy it with PUT /v1/workers/:name instead.",
+					{ reason: "durable_object_migration_in_version_upload" },
 				);
 			}
 			const previous = await getLatestVersion(this.env.DB, command.worker);
@@ -220,7 +226,8 @@ export class WorkerCoordinator extends DurableObject<Env> {
 	 */
 	changeConfig(command: ConfigCommand): Promise<Result<ConfigOutcome>> {
 		return this.exclusive<ConfigOutcome>(command.worker, command.preconditions, async (state) => {
-			const { deployment: active, version: base } = await this.activeSingleVersion(state);
+			const deploy = command.deploy !== false;
+			const base = deploy ? (await this.activeSingleVersion(state)).version : await this.latestVersionOf(state);
 			const { change } = command;
 			const extra: D1PreparedStatement[] = [];
 			let patch: ConfigPatch;
@@ -240,7 +247,13 @@ export class WorkerCoordinator extends DurableObject<Env> {
 				return {
 					version: null,
 					deployment: null,
-					result: { changed: false, changes, version: null, deployment: null, active_deployment_id: active.id },
+					result: {
+						changed: false,
+						changes,
+						version: null,
+						deployment: null,
+						active_deployment_id: state.active_deployment_id ?? "",
+					},
 				};
 			}
 			const triggered_by: TriggeredBy = change.kind === "settings" ? "settings" : "secret";
@@ -258,17 +271,25 @@ export class WorkerCoordinator extends DurableObject<Env> {
 				}),
 			};
 			await this.refuseDeletedResources(version.bindings);
-			const deployment = newDeployment(state, command, {
-				created_on: now,
-				message: command.message,
-				triggered_by,
-				rollback_from: null,
-				versions: [{ version_id: version.id, percentage: 100 }],
-			});
+			const deployment = deploy
+				? newDeployment(state, command, {
+						created_on: now,
+						message: command.message,
+						triggered_by,
+						rollback_from: null,
+						versions: [{ version_id: version.id, percentage: 100 }],
+					})
+				: null;
 			return {
 				version,
 				deployment,
-				result: { changed: true, changes, version, deployment, active_deployment_id: deployment.id },
+				result: {
+					changed: true,
+					changes,
+					version,
+					deployment,
+					active_deployment_id: deployment?.id ?? state.active_deployment_id ?? "",
+				},
 				extra: [...extra, ...this.registrations(version)],
 			};
 		});
@@ -361,11 +382,20 @@ export class WorkerCoordinator extends DurableObject<Env> {
 			throw new ApiError(
 				"conflict",
 				`The active deployment of ${state.worker} splits traffic between two versions, so there is no one version to change. Deploy one version at 100 % (or roll back) first.`,
+				{ reason: "active_deployment_split" },
 			);
 		}
 		const version = await getVersion(this.env.DB, state.worker, only.version_id);
 		if (!version) throw new Error(`version ${only.version_id} of ${state.worker} is not in D1`);
 		return { deployment, version };
+	}
+
+	private async latestVersionOf(state: CoordinatorState): Promise<Version> {
+		const version = await getLatestVersion(this.env.DB, state.worker);
+		if (!version) {
+			throw new ApiError("not_found", `Worker ${state.worker} has no versions yet.`, { reason: "no_versions" });
+		}
+		return version;
 	}
 
 	private async rollbackTarget(command: RollbackCommand, active: Deployment): Promise<Version> {

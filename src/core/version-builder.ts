@@ -75,6 +75,7 @@ function resolveMigrationTag(current: string | null, migrations: Migrations | un
 		throw new ApiError(
 			"conflict",
 			`The migrations start from tag ${JSON.stringify(oldTag)} but the Worker is at ${JSON.stringify(current)}.`,
+			{ reason: "migration_tag_mismatch", current_tag: current },
 		);
 	}
 	return migrations.new_tag ?? migrations.tag ?? current;

@@ -25,6 +25,8 @@ interface Change {
 	author: Author;
 	source: Source;
 	message?: string | null;
+	/** false: make the new version from the latest one and do not deploy it (see ConfigCommand.deploy). */
+	deploy?: boolean;
 	preconditions?: Preconditions;
 }
 
@@ -72,7 +74,9 @@ async function change(env: Env, input: Change, what: ConfigCommandChange): Promi
 		// A secret's value stays out of the fingerprint (it is stored, and a short secret's hash can be guessed):
 		// a retry is recognised by the secret's name.
 		const asked = what.kind === "secret_put" ? { kind: what.kind, name: what.name } : what;
-		preconditions.fingerprint = await fingerprint({ op: "config", asked, message: input.message ?? null });
+		// Not deploying is a different request; deploying keeps the fingerprint it always had.
+		const deploy = input.deploy === false ? { deploy: false } : {};
+		preconditions.fingerprint = await fingerprint({ op: "config", asked, message: input.message ?? null, ...deploy });
 	}
 	return coordinatorFor(env, input.worker).changeConfig({
 		worker: input.worker,
@@ -80,6 +84,7 @@ async function change(env: Env, input: Change, what: ConfigCommandChange): Promi
 		source: input.source,
 		message: input.message ?? null,
 		change: what,
+		deploy: input.deploy,
 		preconditions,
 	});
 }

@@ -1,0 +1,65 @@
+import { z } from "@hono/zod-openapi";
+import { Hono } from "hono";
+import { unwrap } from "../../errors/api-error";
+import type { AppEnv } from "../../http/app-env";
+import { deleteSecret, putSecret } from "../../services/config-service";
+import { getLatestVersion } from "../../storage/versions";
+import { MessageSchema } from "../../upload/metadata";
+import { cloudflareActor, requireWorker } from "./context";
+import { CF, CloudflareError, ok } from "./envelope";
+import { ACCOUNT_SUBDOMAIN, cloudflareLatestVersion, cloudflareService, cloudflareWorker } from "./present";
+import { jsonBody, workerName } from "./request";
+
+const LatestVersionPatch = z.looseObject({
+	env: z
+		.record(
+			z.string().min(1).max(128),
+			z
+				.object({ type: z.literal("secret_text"), text: z.string().max(5120, "a secret holds at most 5 KiB") })
+				.nullable(),
+		)
+		.optional(),
+	annotations: z.looseObject({ "workers/message": MessageSchema.optional() }).optional(),
+});
+
+/** `/accounts/:account_id/workers/…` outside `scripts/`: the service and Worker resources wrangler reads. */
+export const account = new Hono<AppEnv>()
+	// Wrangler refuses to deploy a new Worker to an account without a workers.dev subdomain.
+	.get("/subdomain", (c) => ok(c, { subdomain: ACCOUNT_SUBDOMAIN }))
+	.get("/services/:name", async (c) => {
+		const name = workerName(c);
+		const worker = await requireWorker(c.env.DB, name);
+		return ok(c, cloudflareService(worker, await getLatestVersion(c.env.DB, name)));
+	})
+	// `wrangler versions secret put|delete`: a new version from the latest one, with the change, not deployed.
+	.patch("/workers/:name/versions/latest", async (c) => {
+		const name = workerName(c);
+		const body = await jsonBody(c, LatestVersionPatch);
+		await requireWorker(c.env.DB, name);
+		const entries = Object.entries(body.env ?? {});
+		const [entry] = entries;
+		if (!entry || entries.length > 1) {
+			throw new CloudflareError(
+				CF.validation,
+				"Send exactly one secret in env: shiplog changes one secret per version.",
+			);
+		}
+		const [secret, value] = entry;
+		const change = {
+			worker: name,
+			...cloudflareActor(c),
+			message: body.annotations?.["workers/message"] || null,
+			deploy: false,
+			name: secret,
+		};
+		const outcome = unwrap(
+			value === null ? await deleteSecret(c.env, change) : await putSecret(c.env, { ...change, value: value.text }),
+		);
+		const version = outcome.version ?? (await getLatestVersion(c.env.DB, name));
+		if (!version) throw new CloudflareError(CF.noVersions, `Worker ${name} has no versions.`, 404);
+		return ok(c, cloudflareLatestVersion(version));
+	})
+	.get("/workers/:name", async (c) => {
+		const worker = await requireWorker(c.env.DB, workerName(c));
+		return ok(c, cloudflareWorker(worker, c.env.SHIPLOG_EDGE_ROUTING_DOMAIN));
+	});

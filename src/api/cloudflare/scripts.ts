@@ -1,0 +1,224 @@
+import { z } from "@hono/zod-openapi";
+import { Hono } from "hono";
+import type { RollbackOutcome } from "../../coordinator/worker-coordinator";
+import { isRollback } from "../../core/deployment-kind";
+import { rollbackPolicy } from "../../core/rollback-eligibility";
+import { ApiError, type Result, unwrap } from "../../errors/api-error";
+import type { AppEnv } from "../../http/app-env";
+import { deleteSecret, listSecretNames, putSecret } from "../../services/config-service";
+import { coordinatorFor } from "../../services/coordinator";
+import { uploadWorker } from "../../services/upload-service";
+import { getActiveDeployment, getDeployment, listDeployments } from "../../storage/deployments";
+import { getLatestVersion, getVersionsByIds, listVersions } from "../../storage/versions";
+import { MessageSchema } from "../../upload/metadata";
+import { cloudflareActor, requireVersion, requireWorker } from "./context";
+import { CF, CloudflareError, ok, rollbackRefusal } from "./envelope";
+import {
+	cloudflareDeployment,
+	cloudflareScript,
+	cloudflareSettings,
+	cloudflareVersion,
+	cloudflareVersionItem,
+	SCRIPT_SETTINGS,
+	SUBDOMAIN_STATE,
+} from "./present";
+import { jsonBody, workerName } from "./request";
+
+/** How many deployments `GET …/deployments` returns; wrangler fetches every version each one names. */
+const DEPLOYMENTS_SHOWN = 10;
+/** Cloudflare deploys only from the latest 100 versions, so that is what `?deployable=true` lists. */
+const DEPLOYABLE_VERSIONS = 100;
+
+const bindingsInherit = (value: string | undefined) => (value === "strict" ? "strict" : "lax");
+
+const CreateDeploymentBody = z.looseObject({
+	strategy: z.literal("percentage").default("percentage"),
+	versions: z
+		.array(z.object({ version_id: z.string().min(1).max(64), percentage: z.number().min(0).max(100) }))
+		.min(1)
+		.max(2),
+	annotations: z.looseObject({ "workers/message": MessageSchema.optional() }).optional(),
+});
+
+const NOT_STORED = "shiplog keeps no non-versioned settings; these are the defaults it reports.";
+
+/** `/accounts/:account_id/workers/scripts/:name/…`: Cloudflare's script, version and deployment endpoints. */
+export const scripts = new Hono<AppEnv>()
+	// Upload and deploy at 100 % (wrangler's first deploy, and any deploy that carries DO migrations).
+	.put("/:name", async (c) => {
+		const name = workerName(c);
+		const { version } = unwrap(
+			await uploadWorker(c.env, {
+				worker: name,
+				request: c.req.raw,
+				...cloudflareActor(c),
+				deploy: true,
+				bindingsInherit: bindingsInherit(c.req.query("bindings_inherit")),
+			}),
+		);
+		return ok(c, cloudflareScript(name, version));
+	})
+	.post("/:name/versions", async (c) => {
+		const name = workerName(c);
+		await requireWorker(c.env.DB, name);
+		const { version } = unwrap(
+			await uploadWorker(c.env, {
+				worker: name,
+				request: c.req.raw,
+				...cloudflareActor(c),
+				deploy: false,
+				bindingsInherit: bindingsInherit(c.req.query("bindings_inherit")),
+			}),
+		);
+		return ok(c, cloudflareVersion(version));
+	})
+	.get("/:name/versions", async (c) => {
+		const name = workerName(c);
+		const worker = await requireWorker(c.env.DB, name);
+		const deployable = c.req.query("deployable") === "true";
+		const perPage = deployable ? DEPLOYABLE_VERSIONS : clampInt(c.req.query("per_page"), 10, 1, 100);
+		const page = deployable ? 1 : clampInt(c.req.query("page"), 1, 1, 1_000_000);
+		// Version numbers are contiguous, so page p starts below number count - (p-1)*per_page + 1.
+		const before = worker.version_count - (page - 1) * perPage + 1;
+		const { items } = await listVersions(c.env.DB, name, perPage, before);
+		return c.json({
+			success: true,
+			errors: [],
+			messages: [],
+			result: { items: items.map(cloudflareVersionItem) },
+			result_info: { page, per_page: perPage, count: items.length, total_count: worker.version_count },
+		});
+	})
+	.get("/:name/versions/:version_id", async (c) => {
+		const name = workerName(c);
+		await requireWorker(c.env.DB, name);
+		return ok(c, cloudflareVersion(await requireVersion(c.env.DB, name, c.req.param("version_id"))));
+	})
+	.get("/:name/deployments", async (c) => {
+		const name = workerName(c);
+		await requireWorker(c.env.DB, name);
+		// Newest first: wrangler takes deployments[0] as the active one without sorting.
+		const { items } = await listDeployments(c.env.DB, name, DEPLOYMENTS_SHOWN);
+		return ok(c, { deployments: items.map(cloudflareDeployment) });
+	})
+	.get("/:name/deployments/:deployment_id", async (c) => {
+		const name = workerName(c);
+		await requireWorker(c.env.DB, name);
+		const id = c.req.param("deployment_id");
+		const deployment = await getDeployment(c.env.DB, name, id);
+		if (!deployment) throw new CloudflareError(CF.deploymentNotFound, `Worker ${name} has no deployment ${id}.`, 404);
+		return ok(c, cloudflareDeployment(deployment));
+	})
+	.post("/:name/deployments", async (c) => {
+		const name = workerName(c);
+		const body = await jsonBody(c, CreateDeploymentBody);
+		await requireWorker(c.env.DB, name);
+		const active = await getActiveDeployment(c.env.DB, name);
+		const ids = [...body.versions, ...(active?.versions ?? [])].map((v) => v.version_id);
+		const numbers = new Map((await getVersionsByIds(c.env.DB, name, ids)).map((v) => [v.id, v.number]));
+		// wrangler sends "" when no --message was given.
+		const message = body.annotations?.["workers/message"] || null;
+		const [target] = body.versions;
+		if (target && isRollback(body.versions, active, numbers)) {
+			// The rollback rules (secrets changed, migrations, window, ...) are the coordinator's.
+			// The stub's return type collapses to never (ErrorBody.details is unknown), so name it.
+			const result = (await coordinatorFor(c.env, name).rollback({
+				worker: name,
+				...cloudflareActor(c),
+				message,
+				version_id: target.version_id,
+				force: c.req.query("force") === "true",
+				policy: rollbackPolicy(c.env),
+			})) as Result<RollbackOutcome>;
+			if (!result.ok) throw rollbackRefusal(ApiError.from(result.error));
+			return ok(c, cloudflareDeployment(result.value.deployment));
+		}
+		const deployment = unwrap(
+			await coordinatorFor(c.env, name).deploy({
+				worker: name,
+				...cloudflareActor(c),
+				message,
+				triggered_by: "deployment",
+				versions: body.versions,
+			}),
+		);
+		return ok(c, cloudflareDeployment(deployment));
+	})
+	.delete("/:name/deployments/:deployment_id", () => {
+		throw new CloudflareError(
+			CF.ruleRefused,
+			"shiplog keeps every deployment: its log is immutable, so deployments cannot be deleted.",
+			422,
+		);
+	})
+	.get("/:name/settings", async (c) => {
+		const name = workerName(c);
+		await requireWorker(c.env.DB, name);
+		const latest = await getLatestVersion(c.env.DB, name);
+		if (!latest) throw new CloudflareError(CF.noVersions, `Worker ${name} has no versions.`, 404);
+		return ok(c, cloudflareSettings(latest));
+	})
+	.get("/:name/script-settings", async (c) => {
+		await requireWorker(c.env.DB, workerName(c));
+		return ok(c, SCRIPT_SETTINGS, [NOT_STORED]);
+	})
+	// Wrangler syncs logpush, tags, tail consumers and observability here after a deploy.
+	.patch("/:name/script-settings", async (c) => {
+		await requireWorker(c.env.DB, workerName(c));
+		return ok(c, SCRIPT_SETTINGS, [NOT_STORED]);
+	})
+	.get("/:name/subdomain", async (c) => {
+		await requireWorker(c.env.DB, workerName(c));
+		return ok(c, SUBDOMAIN_STATE, ["shiplog serves managed Workers itself, not on workers.dev."]);
+	})
+	.post("/:name/subdomain", async (c) => {
+		await requireWorker(c.env.DB, workerName(c));
+		return ok(c, SUBDOMAIN_STATE, ["shiplog serves managed Workers itself, not on workers.dev."]);
+	})
+	.get("/:name/schedules", async (c) => {
+		await requireWorker(c.env.DB, workerName(c));
+		return ok(c, { schedules: [] });
+	})
+	.put("/:name/schedules", async (c) => {
+		await requireWorker(c.env.DB, workerName(c));
+		return ok(c, { schedules: [] }, ["shiplog does not run cron triggers for the Workers it manages."]);
+	})
+	.get("/:name/secrets", async (c) => {
+		const name = workerName(c);
+		await requireWorker(c.env.DB, name);
+		return ok(c, await listSecretNames(c.env.DB, name));
+	})
+	// `wrangler secret put`: a new version with the secret, deployed at 100 %.
+	.put("/:name/secrets", async (c) => {
+		const name = workerName(c);
+		const body = await jsonBody(c, SecretBody);
+		await requireWorker(c.env.DB, name);
+		unwrap(await putSecret(c.env, { worker: name, ...cloudflareActor(c), name: body.name, value: body.text }));
+		return ok(c, { name: body.name, type: body.type });
+	})
+	.delete("/:name/secrets/:secret", async (c) => {
+		const name = workerName(c);
+		await requireWorker(c.env.DB, name);
+		const secret = c.req.param("secret");
+		try {
+			unwrap(await deleteSecret(c.env, { worker: name, ...cloudflareActor(c), name: secret }));
+		} catch (error) {
+			if (error instanceof ApiError && error.code === "not_found") {
+				throw new CloudflareError(CF.secretNotFound, error.message, 404);
+			}
+			throw error;
+		}
+		return ok(c, null);
+	});
+
+const SecretBody = z.object({
+	name: z.string().min(1).max(128),
+	text: z.string().max(5120, "a secret holds at most 5 KiB"),
+	type: z.literal("secret_text").default("secret_text"),
+});
+
+function clampInt(raw: string | undefined, fallback: number, min: number, max: number): number {
+	const value = Number(raw);
+	if (raw === undefined || !Number.isInteger(value)) return fallback;
+	return Math.min(max, Math.max(min, value));
+}
