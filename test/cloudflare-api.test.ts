@@ -1,6 +1,5 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { isRollback } from "../src/core/deployment-kind";
 import type { Deployment } from "../src/core/model";
 import { api, json, uploadForm, workerSource } from "./helpers";
 
@@ -474,36 +473,5 @@ describe("rollback refusals", () => {
 		const res = await createDeployment("cf-rb-do", [{ version_id: one.deployment_id, percentage: 100 }]);
 		const body = await expectError(res, 10224, 422);
 		expect(body.errors[0].message).toMatch(/Durable Object migration/);
-	});
-});
-
-describe("isRollback", () => {
-	const active = (ids: string[]): Deployment =>
-		({ versions: ids.map((id) => ({ version_id: id, percentage: 100 / ids.length })) }) as Deployment;
-	const numbers = new Map([
-		["v1", 1],
-		["v2", 2],
-		["v3", 3],
-	]);
-
-	it("is an older version at 100 %", () => {
-		expect(isRollback([{ version_id: "v1", percentage: 100 }], active(["v3"]), numbers)).toBe(true);
-		expect(isRollback([{ version_id: "v2", percentage: 100 }], active(["v2", "v3"]), numbers)).toBe(true);
-	});
-
-	it("is not a newer version, a promotion, a split, or a first deployment", () => {
-		expect(isRollback([{ version_id: "v3", percentage: 100 }], active(["v2"]), numbers)).toBe(false);
-		expect(isRollback([{ version_id: "v3", percentage: 100 }], active(["v2", "v3"]), numbers)).toBe(false);
-		expect(
-			isRollback(
-				[
-					{ version_id: "v1", percentage: 50 },
-					{ version_id: "v3", percentage: 50 },
-				],
-				active(["v3"]),
-				numbers,
-			),
-		).toBe(false);
-		expect(isRollback([{ version_id: "v1", percentage: 100 }], null, numbers)).toBe(false);
 	});
 });

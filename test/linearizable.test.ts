@@ -65,9 +65,10 @@ describe("the active pointer under concurrent clients", () => {
 			const start = Date.now();
 			const res = await request(kind, worker, i, versionId);
 			const end = Date.now();
-			// A rollback may be refused (the target is already active, or outside the window): that is
-			// a clean refusal that must change nothing. Everything else must succeed.
-			if (kind === "rollback" && res.status === 422) {
+			// A rollback, or a deployment of an older version (which is one), may be refused (the target is
+			// already active, or outside the window): a clean refusal that must change nothing. Everything else
+			// must succeed.
+			if ((kind === "rollback" || kind === "redeploy-old") && res.status === 422) {
 				history.push({ worker, kind: "write", op: kind, start, end, ok: false });
 				return;
 			}

@@ -322,3 +322,60 @@ describe("GET /v1/workers/:name/rollback-candidates", () => {
 		expect(wide.items).toHaveLength(12);
 	});
 });
+
+describe("deploying an older version is a rollback, however it is asked for", () => {
+	const deployVersion = (worker: string, versionId: string, query = "", extra: Record<string, unknown> = {}) =>
+		patchJson(
+			`/v1/workers/${worker}/deployments${query}`,
+			{ versions: [{ version_id: versionId, percentage: 100 }], ...extra },
+			"POST",
+		);
+
+	it("POST /deployments of an older version meets the rollback rules", async () => {
+		const before = await deployText("older-do", "one");
+		await deployText("older-do", "two", { migrations: { new_tag: "v1", new_sqlite_classes: ["Room"] } });
+		const res = await deployVersion("older-do", before.version.id);
+		expect(res.status).toBe(422);
+		expect(await codes(res)).toEqual(["durable_object_migration"]);
+		expect((await counts("older-do")).deployments).toBe(2);
+	});
+
+	it("is recorded as a rollback from the deployment it replaced, and force overrides changed secrets", async () => {
+		await deployText("older-secret", "one");
+		const { version: target } = await json(
+			await patchJson("/v1/workers/older-secret/secrets/A", { value: "1" }, "PUT"),
+		);
+		const { deployment: replaced } = await json(
+			await patchJson("/v1/workers/older-secret/secrets/A", { value: "2" }, "PUT"),
+		);
+		expect(await codes(await deployVersion("older-secret", target.id))).toEqual(["secrets_changed"]);
+		const forced = await deployVersion("older-secret", target.id, "?force=true");
+		expect(forced.status).toBe(201);
+		expect(await json(forced)).toMatchObject({ triggered_by: "rollback", rollback_from: replaced.id });
+	});
+
+	it("moving all traffic to the older half of a split is a rollback that needs no rule check", async () => {
+		const one = await deployText("older-split", "one");
+		const { version: two } = await uploadVersion("older-split");
+		const split = await patchJson(
+			"/v1/workers/older-split/deployments",
+			{
+				versions: [
+					{ version_id: one.version.id, percentage: 50 },
+					{ version_id: two.id, percentage: 50 },
+				],
+			},
+			"POST",
+		);
+		const back = await deployVersion("older-split", one.version.id);
+		expect(back.status).toBe(201);
+		expect(await json(back)).toMatchObject({ triggered_by: "rollback", rollback_from: (await json(split)).id });
+	});
+
+	it("a newer version at 100 % stays an ordinary deployment", async () => {
+		await deployText("newer", "one");
+		const { version } = await uploadVersion("newer");
+		const res = await deployVersion("newer", version.id);
+		expect(await json(res)).toMatchObject({ triggered_by: "deployment", rollback_from: null });
+	});
+});

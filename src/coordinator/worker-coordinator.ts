@@ -10,7 +10,12 @@ import {
 import type { Author, Deployment, Source, TrafficSplit, TriggeredBy, Version } from "../core/model";
 import type { Preconditions } from "../core/preconditions";
 import { boundResources, deletedResources } from "../core/resources";
-import { type RefusalReason, type RollbackPolicy, rollbackEligibility } from "../core/rollback-eligibility";
+import {
+	type RefusalReason,
+	type RollbackPolicy,
+	rollbackEligibility,
+	rollbackPolicy,
+} from "../core/rollback-eligibility";
 import { checkSplit } from "../core/traffic";
 import { carriesMigration, resolveUpload, type VersionDraft } from "../core/version-builder";
 import { CoordinatorEdge, type WorkerHealth } from "../edge/coordinator-edge";
@@ -123,6 +128,9 @@ export interface DeployCommand {
 	versions: TrafficSplit[];
 	rollback_from?: string | null;
 	preconditions?: Preconditions;
+	/** A deployment of an older version at 100 % is a rollback and meets the rollback rules: these tune them. */
+	force?: boolean;
+	policy?: RollbackPolicy;
 }
 
 export interface UploadOutcome {
@@ -209,11 +217,33 @@ export class WorkerCoordinator extends DurableObject<Env> {
 				throw new ApiError("not_found", `Worker ${command.worker} has no version ${missing.join(", ")}.`);
 			}
 			await this.refuseDeletedResources(found.flatMap((v) => v.bindings));
+			// However it is asked for (POST /deployments, wrangler rollback, versions deploy), sending all traffic
+			// back to a version older than the newest one serving now is a rollback. The rollback rules apply when
+			// the target is not serving at all; one already taking part of the traffic is known to run.
+			const active = state.active_deployment_id ? await this.activeDeploymentOf(state) : null;
+			const target = command.versions.length === 1 && command.versions[0]?.percentage === 100 ? found[0] : undefined;
+			let rollbackFrom = command.rollback_from ?? null;
+			let triggeredBy = command.triggered_by;
+			if (active && target) {
+				const serving = await getVersionsByIds(
+					this.env.DB,
+					command.worker,
+					active.versions.map((v) => v.version_id),
+				);
+				if (serving.some((v) => v.number > target.number)) {
+					if (!serving.some((v) => v.id === target.id)) {
+						const policy = command.policy ?? rollbackPolicy(this.env);
+						await this.checkRollback(state, active, target, policy, command.force ?? false);
+					}
+					rollbackFrom ??= active.id;
+					if (triggeredBy === "deployment") triggeredBy = "rollback";
+				}
+			}
 			const deployment = newDeployment(state, command, {
 				created_on: new Date().toISOString(),
 				message: command.message,
-				triggered_by: command.triggered_by,
-				rollback_from: command.rollback_from ?? null,
+				triggered_by: triggeredBy,
+				rollback_from: rollbackFrom,
 				versions: command.versions,
 			});
 			return { version: null, deployment, result: deployment };
@@ -303,15 +333,7 @@ export class WorkerCoordinator extends DurableObject<Env> {
 		return this.exclusive<RollbackOutcome>(command.worker, command.preconditions, async (state) => {
 			const active = await this.activeDeploymentOf(state);
 			const target = await this.rollbackTarget(command, active);
-			const facts = await loadRollbackFacts(this.env.DB, command.worker, active, state.version_count, [target]);
-			const verdict = rollbackEligibility(target, facts, command.policy, command.force);
-			if (!verdict.eligible) {
-				throw new ApiError(
-					"rule_refused",
-					`Rollback of ${command.worker} to version ${target.number} refused: ${verdict.reasons.map((r) => r.message).join(" ")}`,
-					{ target_version_id: target.id, target_version_number: target.number, reasons: verdict.reasons },
-				);
-			}
+			const overridden = await this.checkRollback(state, active, target, command.policy, command.force);
 			const deployment = newDeployment(state, command, {
 				created_on: new Date().toISOString(),
 				message: command.message,
@@ -322,7 +344,7 @@ export class WorkerCoordinator extends DurableObject<Env> {
 			return {
 				version: null,
 				deployment,
-				result: { deployment, target, replaced: active, overridden: verdict.reasons },
+				result: { deployment, target, replaced: active, overridden },
 			};
 		});
 	}
@@ -429,6 +451,26 @@ export class WorkerCoordinator extends DurableObject<Env> {
 		const version = await getVersion(db, command.worker, versionId);
 		if (!version) throw new ApiError("not_found", `Worker ${command.worker} has no version ${versionId}.`);
 		return version;
+	}
+
+	/** Refuses a rollback the rules forbid, with every reason; returns the reasons `force` overrode. */
+	private async checkRollback(
+		state: CoordinatorState,
+		active: Deployment,
+		target: Version,
+		policy: RollbackPolicy,
+		force: boolean,
+	): Promise<RefusalReason[]> {
+		const facts = await loadRollbackFacts(this.env.DB, state.worker, active, state.version_count, [target]);
+		const verdict = rollbackEligibility(target, facts, policy, force);
+		if (!verdict.eligible) {
+			throw new ApiError(
+				"rule_refused",
+				`Rollback of ${state.worker} to version ${target.number} refused: ${verdict.reasons.map((r) => r.message).join(" ")}`,
+				{ target_version_id: target.id, target_version_number: target.number, reasons: verdict.reasons },
+			);
+		}
+		return verdict.reasons;
 	}
 
 	/** A deploy that binds a resource the registry says was deleted is refused before anything is written. */

@@ -1,7 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { Hono } from "hono";
-import type { RollbackOutcome } from "../../coordinator/worker-coordinator";
-import { isRollback } from "../../core/deployment-kind";
+import type { Deployment } from "../../core/model";
 import { rollbackPolicy } from "../../core/rollback-eligibility";
 import { ApiError, type Result, unwrap } from "../../errors/api-error";
 import type { AppEnv } from "../../http/app-env";
@@ -113,35 +112,21 @@ export const scripts = new Hono<AppEnv>()
 		const name = workerName(c);
 		const body = await jsonBody(c, CreateDeploymentBody);
 		await requireWorker(c.env.DB, name);
-		const active = await getActiveDeployment(c.env.DB, name);
-		const ids = [...body.versions, ...(active?.versions ?? [])].map((v) => v.version_id);
-		const numbers = new Map((await getVersionsByIds(c.env.DB, name, ids)).map((v) => [v.id, v.number]));
 		// wrangler sends "" when no --message was given.
 		const message = body.annotations?.["workers/message"] || null;
-		const [target] = body.versions;
-		if (target && isRollback(body.versions, active, numbers)) {
-			// The rollback rules (secrets changed, migrations, window, ...) are the coordinator's.
-			// The stub's return type collapses to never (ErrorBody.details is unknown), so name it.
-			const result = (await coordinatorFor(c.env, name).rollback({
-				worker: name,
-				...cloudflareActor(c),
-				message,
-				version_id: target.version_id,
-				force: c.req.query("force") === "true",
-				policy: rollbackPolicy(c.env),
-			})) as Result<RollbackOutcome>;
-			if (!result.ok) throw rollbackRefusal(ApiError.from(result.error));
-			return ok(c, cloudflareDeployment(result.value.deployment));
-		}
-		const deployment = unwrap(
-			await coordinatorFor(c.env, name).deploy({
-				worker: name,
-				...cloudflareActor(c),
-				message,
-				triggered_by: "deployment",
-				versions: body.versions,
-			}),
-		);
+		// An older version at 100 % is a rollback (wrangler rollback): the coordinator applies the rollback rules,
+		// and ?force=true overrides the secrets-changed refusal (Cloudflare's 10220).
+		const result = (await coordinatorFor(c.env, name).deploy({
+			worker: name,
+			...cloudflareActor(c),
+			message,
+			triggered_by: "deployment",
+			versions: body.versions,
+			force: c.req.query("force") === "true",
+			policy: rollbackPolicy(c.env),
+		})) as Result<Deployment>;
+		if (!result.ok) throw rollbackRefusal(ApiError.from(result.error));
+		const deployment = result.value;
 		return ok(c, cloudflareDeployment(deployment));
 	})
 	.delete("/:name/deployments/:deployment_id", () => {

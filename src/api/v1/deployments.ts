@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { rollbackPolicy } from "../../core/rollback-eligibility";
 import { ApiError } from "../../errors/api-error";
 import { actor } from "../../http/actor";
 import type { AppEnv } from "../../http/app-env";
@@ -85,6 +86,10 @@ export const CreateDeploymentSchema = z
 	.object({
 		versions: z.array(TrafficSplitSchema).min(1).max(2),
 		message: MessageSchema.optional(),
+		force: z.boolean().default(false).openapi({
+			description:
+				"An older version at 100 % is a rollback and meets the rollback rules; force overrides the secrets-changed refusal",
+		}),
 	})
 	.openapi("CreateDeployment", {
 		example: {
@@ -101,6 +106,7 @@ const createRouteDef = createRoute({
 	summary: "Deploy uploaded versions: one at 100 %, or two split by percentage",
 	request: {
 		params: nameParam,
+		query: z.object({ force: z.enum(["true", "false"]).optional() }),
 		body: {
 			content: { "application/json": { schema: CreateDeploymentSchema } },
 			required: true,
@@ -111,7 +117,7 @@ const createRouteDef = createRoute({
 			description: "The new active deployment",
 			content: { "application/json": { schema: DeploymentSchema } },
 		},
-		...errorResponses(400, 401, 404, 409),
+		...errorResponses(400, 401, 404, 409, 412, 422),
 	},
 });
 
@@ -155,6 +161,8 @@ export const deploymentsRouter = new OpenAPIHono<AppEnv>({
 				triggered_by: "deployment",
 				versions: body.versions,
 				preconditions,
+				force: body.force || c.req.valid("query").force === "true",
+				policy: rollbackPolicy(c.env),
 			}),
 		);
 		c.header("ETag", etag(deployment.id));
