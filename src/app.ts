@@ -1,5 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { v1 } from "./api/v1";
+import { benchRoutes } from "./bench/bench-routes";
 import { edgeRouter } from "./edge/edge-router";
 import type { AppEnv } from "./http/app-env";
 import { notFound, onError, validationHook } from "./http/errors";
@@ -14,6 +15,8 @@ export function createApp() {
 
 	app.get("/", (c) => c.json({ name: "shiplog", api: "/v1", openapi: "/openapi.json" }));
 	app.route("/v1", v1);
+	// Answers 404 unless SHIPLOG_BENCH is "1" (npm run bench); see src/bench.
+	app.route("/__bench", benchRoutes);
 
 	app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
 		type: "http",
