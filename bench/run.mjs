@@ -1,6 +1,7 @@
 // npm run bench: shiplog under `wrangler dev` on loopback, each figure measured beside its floor in the same run
 // and reported as a ratio (absolute times on a shared 2-core machine are noise). Not part of `npm test`.
-// Options: BENCH_QUICK=1 runs fewer samples (a smoke test of this script).
+// Options: BENCH_QUICK=1 runs fewer samples (a smoke test of this script); BENCH_ONLY=edge,rollback runs only
+// those figures (names as in the JSON) and writes bench/results/partial-*.json instead of latest.json.
 import { execFileSync, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -12,6 +13,7 @@ import autocannon from "autocannon";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const quick = process.env.BENCH_QUICK === "1";
+const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(",")) : null;
 const TOKEN = `bench_${randomBytes(18).toString("base64url")}`;
 const KB = 1024;
 const MB = 1024 * 1024;
@@ -436,6 +438,7 @@ async function main() {
 	const api = client(shiplog.base);
 	const figures = {};
 	const step = async (name, fn) => {
+		if (only && !only.has(name)) return;
 		const t = Date.now();
 		process.stdout.write(`${name} ... `);
 		figures[name] = await fn();
@@ -473,10 +476,11 @@ async function main() {
 	console.log(`\n${table(results)}\n`);
 	const dir = join(root, "bench", "results");
 	mkdirSync(dir, { recursive: true });
-	const file = join(dir, `${results.when.replaceAll(":", "-").slice(0, 19)}.json`);
+	const stamp = results.when.replaceAll(":", "-").slice(0, 19);
+	const file = join(dir, `${only || quick ? "partial-" : ""}${stamp}.json`);
 	writeFileSync(file, `${JSON.stringify(results, null, "\t")}\n`);
-	copyFileSync(file, join(dir, "latest.json"));
-	console.log(`wrote ${file} and bench/results/latest.json (${results.seconds} s)`);
+	if (!only && !quick) copyFileSync(file, join(dir, "latest.json"));
+	console.log(`wrote ${file}${only || quick ? "" : " and bench/results/latest.json"} (${results.seconds} s)`);
 }
 
 main().catch((error) => {

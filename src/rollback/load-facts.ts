@@ -14,12 +14,16 @@ export async function loadRollbackFacts(
 	active: Deployment,
 	latest_version_number: number,
 	targets: Version[],
+	/** The active deployment's versions when the caller has them already (saves a read). */
+	known?: Version[],
 ): Promise<RollbackFacts> {
-	const active_versions = await getVersionsByIds(
-		db,
-		worker,
-		active.versions.map((v) => v.version_id),
-	);
+	const active_versions =
+		known ??
+		(await getVersionsByIds(
+			db,
+			worker,
+			active.versions.map((v) => v.version_id),
+		));
 	const numbers = [...targets, ...active_versions].map((v) => v.number);
 	const [history, resources] = await Promise.all([
 		numbers.length > 0 ? getMigrationHistory(db, worker, Math.min(...numbers), Math.max(...numbers)) : [],
