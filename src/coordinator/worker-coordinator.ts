@@ -23,7 +23,7 @@ import { getDeployment, getPreviousFullDeployment, insertDeployment } from "../s
 import { findIdempotentResult, storeIdempotentResult } from "../storage/idempotency";
 import { getResources, registerOnFirstUse } from "../storage/resources";
 import { getSecretValues, insertSecretValue } from "../storage/secret-values";
-import { getLatestVersion, getVersion, getVersionsByIds, insertVersion } from "../storage/versions";
+import { getLatestVersion, getVersionsByIds, insertVersion } from "../storage/versions";
 import { advanceWorker, getWorker, guardCounters, releaseGuard } from "../storage/workers";
 import { COORDINATOR_SCHEMA } from "./schema";
 
@@ -312,14 +312,10 @@ export class WorkerCoordinator extends DurableObject<Env> {
 					active.versions.map((v) => v.version_id),
 				),
 			]);
-			const facts = await loadRollbackFacts(
-				this.env.DB,
-				command.worker,
-				active,
-				state.version_count,
-				[target],
-				activeVersions,
-			);
+			const facts = await loadRollbackFacts(this.env.DB, command.worker, active, state.version_count, [target], {
+				active_versions: activeVersions,
+				versions: this.versionsOf(command.worker),
+			});
 			const verdict = rollbackEligibility(target, facts, command.policy, command.force);
 			if (!verdict.eligible) {
 				throw new ApiError(
@@ -467,6 +463,10 @@ export class WorkerCoordinator extends DurableObject<Env> {
 		const latest = await getLatestVersion(this.env.DB, state.worker);
 		if (latest) this.remember(latest);
 		return latest;
+	}
+
+	private versionsOf(worker: string): Version[] {
+		return [...this.versions.values()].filter((v) => v.worker === worker);
 	}
 
 	private remember(version: Version): void {

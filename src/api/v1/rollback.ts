@@ -103,7 +103,7 @@ export const rollbackRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationH
 		// The body is optional (no body: roll back to the previous deployment); without one the validator
 		// is skipped, so defaults are applied here.
 		const body = RollbackRequestSchema.parse(c.req.valid("json") ?? {});
-		await requireWorker(c.env.DB, name);
+		// No requireWorker read here: the coordinator answers 404 for a Worker that was never deployed.
 		// The stub's return type collapses to never (ErrorBody.details is unknown, which RPC types refuse), so name it.
 		const outcome = unwrap<RollbackOutcome>(
 			await coordinatorFor(c.env, name).rollback({
