@@ -127,6 +127,7 @@ export interface UploadOutcome {
 
 const GUARD_FAILURE = /NOT NULL constraint failed: write_guard\.ok/;
 const VERSION_CACHE_SIZE = 64;
+const RECENT_DEPLOYMENTS = 32;
 const MAX_ATTEMPTS = 3;
 const SETTLE_RETRY_MS = 5_000;
 
@@ -145,6 +146,8 @@ export class WorkerCoordinator extends DurableObject<Env> {
 	 * saves the D1 reads that otherwise dominate a rollback or settings change (see bench/).
 	 */
 	private readonly versions = new Map<string, Version>();
+	/** The latest deployments committed here, contiguous by number and ending at the active one (or empty). */
+	private recent: Deployment[] = [];
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
@@ -428,7 +431,9 @@ export class WorkerCoordinator extends DurableObject<Env> {
 		}
 		if (!versionId) {
 			const serving = active.versions.length === 1 ? (active.versions[0]?.version_id ?? null) : null;
-			const previous = await getPreviousFullDeployment(db, command.worker, active.number, serving);
+			const previous =
+				this.previousFullFromMemory(active.number, serving) ??
+				(await getPreviousFullDeployment(db, command.worker, active.number, serving));
 			versionId = previous?.versions[0]?.version_id;
 			if (!versionId) {
 				throw new ApiError(
@@ -463,6 +468,23 @@ export class WorkerCoordinator extends DurableObject<Env> {
 		const latest = await getLatestVersion(this.env.DB, state.worker);
 		if (latest) this.remember(latest);
 		return latest;
+	}
+
+	/**
+	 * getPreviousFullDeployment answered from the deployments this object committed, when they reach far
+	 * enough back without a gap; undefined when they do not (then D1 answers).
+	 */
+	private previousFullFromMemory(beforeNumber: number, excludeVersionId: string | null): Deployment | undefined {
+		let expected = beforeNumber - 1;
+		for (let i = this.recent.length - 1; i >= 0; i--) {
+			const d = this.recent[i];
+			if (!d || d.number > expected) continue;
+			if (d.number !== expected) return undefined;
+			const only = d.versions.length === 1 ? d.versions[0] : undefined;
+			if (only && only.percentage === 100 && only.version_id !== excludeVersionId) return d;
+			expected -= 1;
+		}
+		return undefined;
 	}
 
 	private versionsOf(worker: string): Version[] {
@@ -627,7 +649,13 @@ export class WorkerCoordinator extends DurableObject<Env> {
 			this.clearPending();
 		});
 		if (version) this.remember(version);
-		if (deployment) await this.edge.pointerMoved(deployment);
+		if (deployment) {
+			// Only a run without gaps is kept, so that "not in memory" can never be mistaken for "not in the log".
+			const last = this.recent.at(-1);
+			this.recent = last?.number === deployment.number - 1 ? [...this.recent, deployment] : [deployment];
+			if (this.recent.length > RECENT_DEPLOYMENTS) this.recent.shift();
+			await this.edge.pointerMoved(deployment);
+		}
 	}
 
 	/** Finds out whether a write whose outcome was unknown reached D1, and adopts or drops it. */
