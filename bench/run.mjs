@@ -21,12 +21,12 @@ const MB = 1024 * 1024;
 const N = quick
 	? { deploySmall: 8, deployLarge: 4, rollback: 8, list: 20, edgeSeconds: 2, edgeRounds: 1, sameBundle: 10, burst: 50 }
 	: {
-			deploySmall: 80,
-			deployLarge: 30,
-			rollback: 80,
-			list: 300,
+			deploySmall: 150,
+			deployLarge: 60,
+			rollback: 200,
+			list: 400,
 			edgeSeconds: 5,
-			edgeRounds: 2,
+			edgeRounds: 3,
 			sameBundle: 100,
 			burst: 200,
 		};
