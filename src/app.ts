@@ -1,6 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { cloudflare } from "./api/cloudflare";
 import { v1 } from "./api/v1";
+import { benchRoutes } from "./bench/bench-routes";
 import { edgeRouter } from "./edge/edge-router";
 import type { AppEnv } from "./http/app-env";
 import { notFound, onError, validationHook } from "./http/errors";
@@ -16,6 +17,8 @@ export function createApp() {
 	app.get("/", (c) => c.json({ name: "shiplog", api: "/v1", openapi: "/openapi.json" }));
 	app.route("/v1", v1);
 	app.route("/client/v4", cloudflare);
+	// Answers 404 unless SHIPLOG_BENCH is "1" (npm run bench); see src/bench.
+	app.route("/__bench", benchRoutes);
 
 	app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
 		type: "http",

@@ -1,4 +1,4 @@
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { abortAllDurableObjects, createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../src/app";
@@ -377,5 +377,23 @@ describe("deploying an older version is a rollback, however it is asked for", ()
 		const { version } = await uploadVersion("newer");
 		const res = await deployVersion("newer", version.id);
 		expect(await json(res)).toMatchObject({ triggered_by: "deployment", rollback_from: null });
+	});
+});
+
+describe("the default rollback target", () => {
+	it("is the previous full deployment of another version, whether the coordinator remembers it or restarted", async () => {
+		const code = (text: string) => ({ modules: [{ name: "index.js", body: workerSource(text) }] });
+		const a = await deploy("rb-memory", code("a"));
+		const b = await deploy("rb-memory", code("b"));
+		const c = await deploy("rb-memory", code("c"));
+		const first = await json(await rollback("rb-memory"));
+		expect(first.target_version.id).toBe(b.version.id);
+		const second = await json(await rollback("rb-memory"));
+		expect(second.target_version.id).toBe(c.version.id);
+		await abortAllDurableObjects();
+		const third = await json(await rollback("rb-memory"));
+		expect(third.target_version.id).toBe(b.version.id);
+		expect(third.deployment.number).toBe(6);
+		expect(a.version.id).not.toBe(b.version.id);
 	});
 });

@@ -13,7 +13,7 @@ import type { Deployment, Version } from "../src/core/model";
 import worker from "../src/index";
 import { coordinatorFor } from "../src/services/coordinator";
 import { getActiveDeployment, getDeployment, insertDeployment, listDeployments } from "../src/storage/deployments";
-import { getModule, moduleKey, putModule } from "../src/storage/modules";
+import { getModule, HEAD_FIRST_BYTES, moduleKey, putModule } from "../src/storage/modules";
 import { decodeCursor, encodeCursor } from "../src/storage/pagination";
 import { getVersion, insertVersion, listVersions } from "../src/storage/versions";
 import { advanceWorker, getWorker, guardCounters, releaseGuard } from "../src/storage/workers";
@@ -106,6 +106,15 @@ describe("R2 module store", () => {
 		expect(await putModule(env.MODULES, sha, body)).toBe("exists");
 		expect(moduleKey(sha)).toBe(`modules/sha256/${sha}`);
 		expect(await (await getModule(env.MODULES, sha))?.text()).toBe("module body");
+	});
+
+	it("stores a large body once too, and a second put of it leaves the stored object as it was", async () => {
+		const body = new Uint8Array(HEAD_FIRST_BYTES + 1).fill(7);
+		const sha = await sha256Hex(body);
+		expect(await putModule(env.MODULES, sha, body)).toBe("stored");
+		const first = await env.MODULES.head(moduleKey(sha));
+		expect(await putModule(env.MODULES, sha, body)).toBe("exists");
+		expect((await env.MODULES.head(moduleKey(sha)))?.etag).toBe(first?.etag);
 	});
 
 	it("refuses bytes that do not match the hash they are stored under", async () => {

@@ -28,7 +28,7 @@ import { getDeployment, getPreviousFullDeployment, insertDeployment } from "../s
 import { findIdempotentResult, storeIdempotentResult } from "../storage/idempotency";
 import { getResources, registerOnFirstUse } from "../storage/resources";
 import { getSecretValues, insertSecretValue } from "../storage/secret-values";
-import { getLatestVersion, getVersion, getVersionsByIds, insertVersion } from "../storage/versions";
+import { getLatestVersion, getVersionsByIds, insertVersion } from "../storage/versions";
 import { advanceWorker, getWorker, guardCounters, releaseGuard } from "../storage/workers";
 import { COORDINATOR_SCHEMA } from "./schema";
 
@@ -139,6 +139,8 @@ export interface UploadOutcome {
 }
 
 const GUARD_FAILURE = /NOT NULL constraint failed: write_guard\.ok/;
+const VERSION_CACHE_SIZE = 64;
+const RECENT_DEPLOYMENTS = 32;
 const MAX_ATTEMPTS = 3;
 const SETTLE_RETRY_MS = 5_000;
 
@@ -152,6 +154,13 @@ export class WorkerCoordinator extends DurableObject<Env> {
 	private tail: Promise<unknown> = Promise.resolve();
 	/** Idempotency keys whose first request is still running here. */
 	private readonly inflight = new Set<string>();
+	/**
+	 * Versions read or written here, by id. Version rows are immutable, so a copy can never be stale; it
+	 * saves the D1 reads that otherwise dominate a rollback or settings change (see bench/).
+	 */
+	private readonly versions = new Map<string, Version>();
+	/** The latest deployments committed here, contiguous by number and ending at the active one (or empty). */
+	private recent: Deployment[] = [];
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
@@ -175,7 +184,7 @@ export class WorkerCoordinator extends DurableObject<Env> {
 					{ reason: "durable_object_migration_in_version_upload" },
 				);
 			}
-			const previous = await getLatestVersion(this.env.DB, command.worker);
+			const previous = await this.latestVersion(state);
 			const now = new Date().toISOString();
 			const version: Version = {
 				id: crypto.randomUUID(),
@@ -225,8 +234,7 @@ export class WorkerCoordinator extends DurableObject<Env> {
 			let rollbackFrom = command.rollback_from ?? null;
 			let triggeredBy = command.triggered_by;
 			if (active && target) {
-				const serving = await getVersionsByIds(
-					this.env.DB,
+				const serving = await this.versionsById(
 					command.worker,
 					active.versions.map((v) => v.version_id),
 				);
@@ -392,7 +400,9 @@ export class WorkerCoordinator extends DurableObject<Env> {
 		if (!state.active_deployment_id) {
 			throw new ApiError("not_found", `Worker ${state.worker} has never been deployed.`);
 		}
-		const active = await getDeployment(this.env.DB, state.worker, state.active_deployment_id);
+		const active =
+			this.edge.held(state.active_deployment_id) ??
+			(await getDeployment(this.env.DB, state.worker, state.active_deployment_id));
 		if (!active) throw new Error(`active deployment ${state.active_deployment_id} of ${state.worker} is not in D1`);
 		return active;
 	}
@@ -407,7 +417,7 @@ export class WorkerCoordinator extends DurableObject<Env> {
 				{ reason: "active_deployment_split" },
 			);
 		}
-		const version = await getVersion(this.env.DB, state.worker, only.version_id);
+		const [version] = await this.versionsById(state.worker, [only.version_id]);
 		if (!version) throw new Error(`version ${only.version_id} of ${state.worker} is not in D1`);
 		return { deployment, version };
 	}
@@ -439,7 +449,9 @@ export class WorkerCoordinator extends DurableObject<Env> {
 		}
 		if (!versionId) {
 			const serving = active.versions.length === 1 ? (active.versions[0]?.version_id ?? null) : null;
-			const previous = await getPreviousFullDeployment(db, command.worker, active.number, serving);
+			const previous =
+				this.previousFullFromMemory(active.number, serving) ??
+				(await getPreviousFullDeployment(db, command.worker, active.number, serving));
 			versionId = previous?.versions[0]?.version_id;
 			if (!versionId) {
 				throw new ApiError(
@@ -448,7 +460,7 @@ export class WorkerCoordinator extends DurableObject<Env> {
 				);
 			}
 		}
-		const version = await getVersion(db, command.worker, versionId);
+		const [version] = await this.versionsById(command.worker, [versionId]);
 		if (!version) throw new ApiError("not_found", `Worker ${command.worker} has no version ${versionId}.`);
 		return version;
 	}
@@ -461,7 +473,14 @@ export class WorkerCoordinator extends DurableObject<Env> {
 		policy: RollbackPolicy,
 		force: boolean,
 	): Promise<RefusalReason[]> {
-		const facts = await loadRollbackFacts(this.env.DB, state.worker, active, state.version_count, [target]);
+		const activeVersions = await this.versionsById(
+			state.worker,
+			active.versions.map((v) => v.version_id),
+		);
+		const facts = await loadRollbackFacts(this.env.DB, state.worker, active, state.version_count, [target], {
+			active_versions: activeVersions,
+			versions: this.versionsOf(state.worker),
+		});
 		const verdict = rollbackEligibility(target, facts, policy, force);
 		if (!verdict.eligible) {
 			throw new ApiError(
@@ -471,6 +490,56 @@ export class WorkerCoordinator extends DurableObject<Env> {
 			);
 		}
 		return verdict.reasons;
+	}
+
+	/** Versions by id, from memory where this object has seen them; in the order asked, missing ones left out. */
+	private async versionsById(worker: string, ids: string[]): Promise<Version[]> {
+		const missing = ids.filter((id) => !this.versions.has(id));
+		if (missing.length > 0) {
+			for (const version of await getVersionsByIds(this.env.DB, worker, missing)) this.remember(version);
+		}
+		return ids.flatMap((id) => {
+			const version = this.versions.get(id);
+			return version && version.worker === worker ? [version] : [];
+		});
+	}
+
+	/** The Worker's newest version (the one numbered version_count), from memory when this object wrote it. */
+	private async latestVersion(state: CoordinatorState): Promise<Version | null> {
+		if (state.version_count === 0) return null;
+		for (const version of this.versions.values()) {
+			if (version.worker === state.worker && version.number === state.version_count) return version;
+		}
+		const latest = await getLatestVersion(this.env.DB, state.worker);
+		if (latest) this.remember(latest);
+		return latest;
+	}
+
+	/**
+	 * getPreviousFullDeployment answered from the deployments this object committed, when they reach far
+	 * enough back without a gap; undefined when they do not (then D1 answers).
+	 */
+	private previousFullFromMemory(beforeNumber: number, excludeVersionId: string | null): Deployment | undefined {
+		let expected = beforeNumber - 1;
+		for (let i = this.recent.length - 1; i >= 0; i--) {
+			const d = this.recent[i];
+			if (!d || d.number > expected) continue;
+			if (d.number !== expected) return undefined;
+			const only = d.versions.length === 1 ? d.versions[0] : undefined;
+			if (only && only.percentage === 100 && only.version_id !== excludeVersionId) return d;
+			expected -= 1;
+		}
+		return undefined;
+	}
+
+	private versionsOf(worker: string): Version[] {
+		return [...this.versions.values()].filter((v) => v.worker === worker);
+	}
+
+	private remember(version: Version): void {
+		this.versions.delete(version.id);
+		this.versions.set(version.id, version);
+		if (this.versions.size > VERSION_CACHE_SIZE) this.versions.delete(this.versions.keys().next().value as string);
 	}
 
 	/** A deploy that binds a resource the registry says was deleted is refused before anything is written. */
@@ -624,7 +693,14 @@ export class WorkerCoordinator extends DurableObject<Env> {
 			this.writeState({ worker: state.worker, ...next });
 			this.clearPending();
 		});
-		if (deployment) await this.edge.pointerMoved(deployment);
+		if (version) this.remember(version);
+		if (deployment) {
+			// Only a run without gaps is kept, so that "not in memory" can never be mistaken for "not in the log".
+			const last = this.recent.at(-1);
+			this.recent = last?.number === deployment.number - 1 ? [...this.recent, deployment] : [deployment];
+			if (this.recent.length > RECENT_DEPLOYMENTS) this.recent.shift();
+			await this.edge.pointerMoved(deployment);
+		}
 	}
 
 	/** Finds out whether a write whose outcome was unknown reached D1, and adopts or drops it. */

@@ -64,6 +64,11 @@ export class CoordinatorEdge {
 		}
 	}
 
+	/** The deployment with this id if it is the one held in memory (deployments are immutable). */
+	held(id: string): Deployment | null {
+		return this.active?.id === id ? this.active : null;
+	}
+
 	async activeDeployment(worker: string): Promise<Result<Deployment | null>> {
 		try {
 			return { ok: true, value: await this.current(worker) };

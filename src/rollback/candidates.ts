@@ -27,7 +27,7 @@ export async function rollbackCandidates(
 	const [record, active] = await Promise.all([getWorker(db, worker), getActiveDeployment(db, worker)]);
 	if (!record || !active) return { active_deployment_id: null, items: [] };
 	const versions = await getLatestVersions(db, worker, policy.window);
-	const facts = await loadRollbackFacts(db, worker, active, record.version_count, versions);
+	const facts = await loadRollbackFacts(db, worker, active, record.version_count, versions, { versions });
 	const serving = new Set(active.versions.map((v) => v.version_id));
 	return {
 		active_deployment_id: active.id,

@@ -14,15 +14,19 @@ export async function loadRollbackFacts(
 	active: Deployment,
 	latest_version_number: number,
 	targets: Version[],
+	/** What the caller holds already: the active deployment's versions, and any of the Worker's versions. */
+	known: { active_versions?: Version[]; versions?: Version[] } = {},
 ): Promise<RollbackFacts> {
-	const active_versions = await getVersionsByIds(
-		db,
-		worker,
-		active.versions.map((v) => v.version_id),
-	);
+	const active_versions =
+		known.active_versions ??
+		(await getVersionsByIds(
+			db,
+			worker,
+			active.versions.map((v) => v.version_id),
+		));
 	const numbers = [...targets, ...active_versions].map((v) => v.number);
 	const [history, resources] = await Promise.all([
-		numbers.length > 0 ? getMigrationHistory(db, worker, Math.min(...numbers), Math.max(...numbers)) : [],
+		numbers.length > 0 ? migrationHistory(db, worker, Math.min(...numbers), Math.max(...numbers), known.versions) : [],
 		getResources(
 			db,
 			targets.flatMap((t) => boundResources(t.bindings)),
@@ -30,9 +34,22 @@ export async function loadRollbackFacts(
 	]);
 	return {
 		latest_version_number,
-		active,
 		active_versions,
+		active,
 		history: history.map(migrationMark),
 		resources,
 	};
+}
+
+/** Versions `from`..`to` in order: from `held` when it has every one of them, otherwise from D1. */
+async function migrationHistory(
+	db: D1Database,
+	worker: string,
+	from: number,
+	to: number,
+	held: Version[] = [],
+): Promise<Pick<Version, "number" | "migration_tag" | "migrations">[]> {
+	const byNumber = new Map(held.filter((v) => v.number >= from && v.number <= to).map((v) => [v.number, v]));
+	if (byNumber.size === to - from + 1) return [...byNumber.values()].sort((a, b) => a.number - b.number);
+	return getMigrationHistory(db, worker, from, to);
 }

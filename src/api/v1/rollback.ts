@@ -110,7 +110,7 @@ export const rollbackRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationH
 		// is skipped, so defaults are applied here.
 		const body = RollbackRequestSchema.parse(c.req.valid("json") ?? {});
 		const force = body.force || c.req.valid("query").force === "true";
-		await requireWorker(c.env.DB, name);
+		// No requireWorker read here: the coordinator answers 404 for a Worker that was never deployed.
 		// The stub's return type collapses to never (ErrorBody.details is unknown, which RPC types refuse), so name it.
 		const preconditions = readPreconditions(c);
 		if (preconditions.idempotency_key !== undefined) {

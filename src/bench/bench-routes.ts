@@ -1,0 +1,64 @@
+import { Hono } from "hono";
+import { requireToken } from "../auth/bearer";
+import { ApiError } from "../errors/api-error";
+import type { AppEnv } from "../http/app-env";
+import { batchFloor, callDirect, deployFloor, r2Usage, seedHistory } from "./floors";
+
+const SHA256 = /^[0-9a-f]{64}$/;
+const NAME = /^bench-[a-z0-9-]{1,57}$/;
+
+function worker(value: string | undefined): string {
+	if (!value || !NAME.test(value)) throw new ApiError("invalid_request", "worker must be a name starting with bench-.");
+	return value;
+}
+
+function count(value: string | undefined, field: string, max = 1_000_000): number {
+	const n = Number(value);
+	if (!Number.isInteger(n) || n < 1 || n > max) {
+		throw new ApiError("invalid_request", `${field} must be a whole number from 1 to ${max}.`);
+	}
+	return n;
+}
+
+/**
+ * Routes only `npm run bench` uses (bench/run.mjs): the floors shiplog is measured against, a fast way
+ * to seed a long history, and R2 usage. They exist only when SHIPLOG_BENCH is "1" (off in wrangler.toml);
+ * otherwise every path under /__bench is the ordinary 404. They need the admin token, like /v1.
+ */
+export const benchRoutes = new Hono<AppEnv>()
+	.use("*", async (c, next) => {
+		if (c.env.SHIPLOG_BENCH !== "1") {
+			throw new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}.`);
+		}
+		await next();
+	})
+	.use("*", requireToken)
+	.post("/floor/deploy", async (c) => {
+		const sha256 = c.req.query("sha256") ?? "";
+		if (!SHA256.test(sha256)) throw new ApiError("invalid_request", "sha256 must be 64 lowercase hex digits.");
+		const bytes = await c.req.arrayBuffer();
+		const number = count(c.req.query("number"), "number");
+		return c.json(await deployFloor(c.env, { worker: worker(c.req.query("worker")), number, sha256, bytes }), 201);
+	})
+	.post("/floor/batch", async (c) => {
+		await batchFloor(c.env, {
+			worker: worker(c.req.query("worker")),
+			number: count(c.req.query("number"), "number"),
+			version_count: count(c.req.query("version_count"), "version_count"),
+			version_id: c.req.query("version_id") ?? "",
+		});
+		return c.body(null, 204);
+	})
+	.post("/seed", async (c) => {
+		const name = worker(c.req.query("worker"));
+		await seedHistory(c.env, name, count(c.req.query("deployments"), "deployments"));
+		return c.body(null, 204);
+	})
+	.get("/r2", async (c) => c.json(await r2Usage(c.env.MODULES, c.req.query("prefix") ?? "modules/")))
+	.all("/direct/:sha256/*", async (c) => {
+		const sha256 = c.req.param("sha256");
+		if (!SHA256.test(sha256)) throw new ApiError("invalid_request", "sha256 must be 64 lowercase hex digits.");
+		const url = new URL(c.req.url);
+		url.pathname = url.pathname.slice(`/__bench/direct/${sha256}`.length) || "/";
+		return callDirect(c.env, sha256, new Request(url, c.req.raw));
+	});
