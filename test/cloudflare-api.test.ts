@@ -1,6 +1,5 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { Deployment } from "../src/core/model";
 import { api, json, uploadForm, workerSource } from "./helpers";
 
 const ACCOUNT = env.SHIPLOG_ACCOUNT_ID;
