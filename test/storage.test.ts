@@ -220,3 +220,24 @@ describe("the scheduled audit", () => {
 		expect(runs.results.map((r) => r.trigger)).toEqual(expect.arrayContaining(["cron:17 * * * *", "test"]));
 	});
 });
+
+describe("resource registry lookups", () => {
+	it("find registered resources by (type, id) through the primary key", async () => {
+		const { getResources } = await import("../src/storage/resources");
+		await env.DB.prepare(
+			"INSERT INTO resources (type, id, created_on, registered_by) VALUES ('kv_namespace', 'a', 'now', 'api'), ('r2_bucket', 'a', 'now', 'api')",
+		).run();
+		const found = await getResources(env.DB, [
+			{ type: "kv_namespace", id: "a" },
+			{ type: "queue", id: "a" },
+			{ type: "kv_namespace", id: "a" },
+		]);
+		expect([...found.keys()]).toEqual(["kv_namespace:a"]);
+		const plan = await env.DB.prepare(
+			"EXPLAIN QUERY PLAN SELECT * FROM resources WHERE (type, id) IN (VALUES (?1, ?2))",
+		)
+			.bind("kv_namespace", "a")
+			.all<{ detail: string }>();
+		expect(plan.results.map((r) => r.detail).join(" | ")).toMatch(/USING (PRIMARY KEY|INDEX)/);
+	});
+});

@@ -21,14 +21,14 @@ export async function getResources(
 ): Promise<Map<string, ResourceRecord>> {
 	const out = new Map<string, ResourceRecord>();
 	if (wanted.length === 0) return out;
-	const keys = [...new Set(wanted.map(resourceKey))];
-	// One query per 50 keys stays well under D1's bound-parameter limit.
-	for (let i = 0; i < keys.length; i += 50) {
-		const chunk = keys.slice(i, i + 50);
-		const placeholders = chunk.map((_, j) => `?${j + 1}`).join(", ");
+	const unique = [...new Map(wanted.map((r) => [resourceKey(r), r])).values()];
+	// Row values keep the lookup on the (type, id) primary key; 50 pairs a query stay under D1's parameter limit.
+	for (let i = 0; i < unique.length; i += 50) {
+		const chunk = unique.slice(i, i + 50);
+		const pairs = chunk.map((_, j) => `(?${2 * j + 1}, ?${2 * j + 2})`).join(", ");
 		const { results } = await db
-			.prepare(`SELECT * FROM resources WHERE type || ':' || id IN (${placeholders})`)
-			.bind(...chunk)
+			.prepare(`SELECT * FROM resources WHERE (type, id) IN (VALUES ${pairs})`)
+			.bind(...chunk.flatMap((r) => [r.type, r.id]))
 			.all<ResourceRecord>();
 		for (const row of results) out.set(resourceKey(row), row);
 	}
