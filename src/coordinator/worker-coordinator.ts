@@ -810,10 +810,14 @@ function newDeployment(
 		id: crypto.randomUUID(),
 		worker: by.worker,
 		number: state.deployment_count + 1,
+		created_on: fields.created_on,
 		author: by.author,
 		source: by.source,
+		message: fields.message,
+		triggered_by: fields.triggered_by,
+		rollback_from: fields.rollback_from,
 		strategy: "percentage",
-		...fields,
+		versions: fields.versions,
 	};
 }
 
