@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { ApiError } from "../../errors/api-error";
 import { actor } from "../../http/actor";
 import type { AppEnv } from "../../http/app-env";
@@ -115,40 +116,25 @@ export const workersRouter = new OpenAPIHono<AppEnv>({
 	})
 	.openapi(
 		uploadRoute("put", "/{name}", "Upload a bundle and deploy it to 100 % (Cloudflare's multipart format)"),
-		async (c) => {
-			const { name } = c.req.valid("param");
-			const outcome = takeResult(
-				c,
-				await uploadWorker(c.env, {
-					worker: name,
-					request: c.req.raw,
-					...actor(c),
-					deploy: true,
-					preconditions: readPreconditions(c),
-				}),
-			);
-			const tag = etag(outcome.deployment?.id);
-			if (tag) c.header("ETag", tag);
-			return c.json(
-				{
-					version: presentVersion(outcome.version),
-					deployment: outcome.deployment,
-				},
-				201,
-			);
-		},
+		async (c) => c.json(await upload(c, c.req.valid("param").name, true), 201),
 	)
-	.openapi(uploadRoute("post", "/{name}/versions", "Upload a version without deploying it"), async (c) => {
-		const { name } = c.req.valid("param");
-		const outcome = takeResult(
-			c,
-			await uploadWorker(c.env, {
-				worker: name,
-				request: c.req.raw,
-				...actor(c),
-				deploy: false,
-				preconditions: readPreconditions(c),
-			}),
-		);
-		return c.json({ version: presentVersion(outcome.version), deployment: null }, 201);
-	});
+	.openapi(uploadRoute("post", "/{name}/versions", "Upload a version without deploying it"), async (c) =>
+		c.json(await upload(c, c.req.valid("param").name, false), 201),
+	);
+
+/** Both upload routes: store the bundle, deploy it or not, and answer with what was recorded. */
+async function upload(c: Context<AppEnv>, name: string, deploy: boolean) {
+	const outcome = takeResult(
+		c,
+		await uploadWorker(c.env, {
+			worker: name,
+			request: c.req.raw,
+			...actor(c),
+			deploy,
+			preconditions: readPreconditions(c),
+		}),
+	);
+	const tag = etag(outcome.deployment?.id);
+	if (tag) c.header("ETag", tag);
+	return { version: presentVersion(outcome.version), deployment: outcome.deployment };
+}
