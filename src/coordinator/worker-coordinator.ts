@@ -374,7 +374,9 @@ export class WorkerCoordinator extends DurableObject<Env> {
 	);
 
 	/** The active deployment, read without queueing behind changes in flight (one per edge request). */
-	activeDeployment(worker: string): Promise<Result<Deployment | null>> {
+	activeDeployment(worker: string, reports: TrafficReport[] = []): Promise<Result<Deployment | null>> {
+		// Counts are added at once; any automatic rollback they trigger goes on without holding this lookup.
+		if (reports.length > 0) void this.edge.recordTraffic(worker, reports);
 		return this.edge.activeDeployment(worker);
 	}
 

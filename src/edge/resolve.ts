@@ -2,6 +2,7 @@ import type { Deployment, Version } from "../core/model";
 import { unwrap } from "../errors/api-error";
 import { coordinatorFor } from "../services/coordinator";
 import { getVersion } from "../storage/versions";
+import { takePending } from "./traffic-reporter";
 
 /**
  * The active deployment, asked of the Worker's coordinator on every request: the coordinator holds the
@@ -9,7 +10,8 @@ import { getVersion } from "../storage/versions";
  * Nothing here caches the pointer (see docs/edge.md for the cost and the multi-location picture).
  */
 export async function activeDeployment(env: Env, worker: string): Promise<Deployment | null> {
-	return unwrap(await coordinatorFor(env, worker).activeDeployment(worker));
+	// Health counts from earlier requests travel with the lookup: one call per request, not two.
+	return unwrap(await coordinatorFor(env, worker).activeDeployment(worker, takePending(worker)));
 }
 
 const VERSION_CACHE_SIZE = 256;

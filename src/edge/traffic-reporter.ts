@@ -2,12 +2,15 @@ import { coordinatorFor } from "../services/coordinator";
 import type { TrafficReport } from "./health-window";
 
 /**
- * Outcomes waiting to be sent to each Worker's coordinator, per isolate. One send is in flight per
- * Worker at a time; outcomes that arrive meanwhile go out together in the next send, so under load the
- * coordinator gets one call per batch, not one per request.
+ * Outcomes waiting to reach each Worker's coordinator, per isolate. Under traffic they ride along with
+ * the next request's lookup of the active deployment (`takePending`), so counting health costs no call
+ * of its own; when traffic stops, a delayed flush sends what is left.
  */
 const pending = new Map<string, Map<string, TrafficReport>>();
-const inFlight = new Set<string>();
+const flushScheduled = new Set<string>();
+
+/** How long outcomes may wait for a request to carry them before they are sent on their own. */
+export const FLUSH_DELAY_MS = 250;
 
 export interface Outcome {
 	deployment_id: string;
@@ -31,23 +34,31 @@ export function reportOutcome(env: Env, ctx: ExecutionContext, worker: string, o
 	if (outcome.error) report.errors += 1;
 	if (outcome.exception) report.exceptions += 1;
 	batch.set(key, report);
-	if (!inFlight.has(worker)) ctx.waitUntil(flush(env, worker));
+	if (!flushScheduled.has(worker)) {
+		flushScheduled.add(worker);
+		ctx.waitUntil(flushLater(env, worker));
+	}
 }
 
-async function flush(env: Env, worker: string): Promise<void> {
-	inFlight.add(worker);
+/** Hands over (and forgets) the outcomes waiting for `worker`, for a lookup to carry. */
+export function takePending(worker: string): TrafficReport[] {
+	const batch = pending.get(worker);
+	if (!batch || batch.size === 0) return [];
+	pending.delete(worker);
+	return [...batch.values()];
+}
+
+async function flushLater(env: Env, worker: string): Promise<void> {
 	try {
-		for (;;) {
-			const batch = pending.get(worker);
-			if (!batch || batch.size === 0) return;
-			pending.delete(worker);
-			const result = await coordinatorFor(env, worker).recordTraffic(worker, [...batch.values()]);
-			if ("error" in result) console.error(JSON.stringify({ at: "edge.report", worker, error: result.error }));
-		}
+		await new Promise((resolve) => setTimeout(resolve, FLUSH_DELAY_MS));
+		const reports = takePending(worker);
+		if (reports.length === 0) return;
+		const result = await coordinatorFor(env, worker).recordTraffic(worker, reports);
+		if ("error" in result) console.error(JSON.stringify({ at: "edge.report", worker, error: result.error }));
 	} catch (error) {
 		// Health counts are best effort: a lost batch must never fail or slow the traffic it describes.
 		console.error(JSON.stringify({ at: "edge.report", worker, error: String(error) }));
 	} finally {
-		inFlight.delete(worker);
+		flushScheduled.delete(worker);
 	}
 }
