@@ -267,8 +267,8 @@ describe("POST /v1/workers/:name/rollback", () => {
 		await deployText("rb-race", "two");
 		await api("/v1/resources/kv_namespace/rb-race-ns", { method: "DELETE" });
 		// Straight to the coordinator, as another adapter (wrangler API, Slack) would go.
-		// The stub's declared return type collapses to never (see src/api/v1/rollback.ts), so name it.
-		const result = (await coordinatorFor(env, "rb-race").rollback({
+		// Rpc types drop a result branch that holds an `unknown` (bindings are loose objects), so name the type.
+		const result: Result<RollbackOutcome> = await coordinatorFor(env, "rb-race").rollback({
 			worker: "rb-race",
 			author: { id: "t", email: "t@x" },
 			source: "api",
@@ -276,7 +276,7 @@ describe("POST /v1/workers/:name/rollback", () => {
 			version_id: one.version.id,
 			force: false,
 			policy: { window: 10, allow_d1: false },
-		})) as unknown as Result<RollbackOutcome>;
+		});
 		expect(result.ok).toBe(false);
 		if (!result.ok) expect(result.error.code).toBe("rule_refused");
 	});

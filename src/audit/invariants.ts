@@ -1,4 +1,3 @@
-import type { Result } from "../errors/api-error";
 import { coordinatorFor } from "../services/coordinator";
 import { listDeployments } from "../storage/deployments";
 import { moduleKey } from "../storage/modules";
@@ -33,7 +32,7 @@ export async function checkWorkerInvariants(env: Env, worker: string, depth = 10
 	}
 
 	// What the edge serves from: the coordinator's view of the active deployment.
-	const served = (await coordinator.activeDeployment(worker)) as Result<{ id: string } | null>;
+	const served = await coordinator.activeDeployment(worker);
 	if (!served.ok) add(`the edge could not resolve the active deployment: ${served.error.message}`);
 	else if ((served.value?.id ?? null) !== record.active_deployment_id) {
 		add(`the edge serves deployment ${served.value?.id ?? "none"} but D1's pointer is ${record.active_deployment_id}`);

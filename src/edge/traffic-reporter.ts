@@ -54,7 +54,7 @@ async function flushLater(env: Env, worker: string): Promise<void> {
 		const reports = takePending(worker);
 		if (reports.length === 0) return;
 		const result = await coordinatorFor(env, worker).recordTraffic(worker, reports);
-		if ("error" in result) console.error(JSON.stringify({ at: "edge.report", worker, error: result.error }));
+		if (!result.ok) console.error(JSON.stringify({ at: "edge.report", worker, error: result.error }));
 	} catch (error) {
 		// Health counts are best effort: a lost batch must never fail or slow the traffic it describes.
 		console.error(JSON.stringify({ at: "edge.report", worker, error: String(error) }));

@@ -27,7 +27,8 @@ export const ERROR_CODES = Object.keys(ERROR_STATUS) as [ErrorCode, ...ErrorCode
 export interface ErrorBody {
 	code: ErrorCode;
 	message: string;
-	details?: unknown;
+	/** An object (never a bare value): RPC types keep `object` intact, while `unknown` would erase the error branch. */
+	details?: object;
 }
 
 /** A failure that shiplog reports to the client as-is. Anything else that is thrown becomes a 500. */
@@ -35,7 +36,7 @@ export class ApiError extends Error {
 	constructor(
 		readonly code: ErrorCode,
 		message: string,
-		readonly details?: unknown,
+		readonly details?: object,
 	) {
 		super(message);
 		this.name = "ApiError";

@@ -1,8 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { Hono } from "hono";
-import type { Deployment } from "../../core/model";
 import { rollbackPolicy } from "../../core/rollback-eligibility";
-import { ApiError, type Result, unwrap } from "../../errors/api-error";
+import { ApiError, unwrap } from "../../errors/api-error";
 import type { AppEnv } from "../../http/app-env";
 import { deleteSecret, listSecretNames, putSecret } from "../../services/config-service";
 import { coordinatorFor } from "../../services/coordinator";
@@ -116,7 +115,7 @@ export const scripts = new Hono<AppEnv>()
 		const message = body.annotations?.["workers/message"] || null;
 		// An older version at 100 % is a rollback (wrangler rollback): the coordinator applies the rollback rules,
 		// and ?force=true overrides the secrets-changed refusal (Cloudflare's 10220).
-		const result = (await coordinatorFor(c.env, name).deploy({
+		const result = await coordinatorFor(c.env, name).deploy({
 			worker: name,
 			...cloudflareActor(c),
 			message,
@@ -124,10 +123,9 @@ export const scripts = new Hono<AppEnv>()
 			versions: body.versions,
 			force: c.req.query("force") === "true",
 			policy: rollbackPolicy(c.env),
-		})) as Result<Deployment>;
+		});
 		if (!result.ok) throw rollbackRefusal(ApiError.from(result.error));
-		const deployment = result.value;
-		return ok(c, cloudflareDeployment(deployment));
+		return ok(c, cloudflareDeployment(result.value));
 	})
 	.delete("/:name/deployments/:deployment_id", () => {
 		throw new CloudflareError(

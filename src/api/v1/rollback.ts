@@ -111,11 +111,11 @@ export const rollbackRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationH
 		const body = RollbackRequestSchema.parse(c.req.valid("json") ?? {});
 		const force = body.force || c.req.valid("query").force === "true";
 		// No requireWorker read here: the coordinator answers 404 for a Worker that was never deployed.
-		// The stub's return type collapses to never (ErrorBody.details is unknown, which RPC types refuse), so name it.
 		const preconditions = readPreconditions(c);
 		if (preconditions.idempotency_key !== undefined) {
 			preconditions.fingerprint = await fingerprint({ op: "rollback", body: { ...body, force } });
 		}
+		// Rpc types drop a result branch that holds an `unknown` (bindings are loose objects), so name the type.
 		const outcome = takeResult<RollbackOutcome>(
 			c,
 			await coordinatorFor(c.env, name).rollback({
