@@ -45,7 +45,7 @@ execFileSync("wrangler", ["d1", "migrations", "apply", "DB", "--local"], {
 });
 
 console.log(`
-shiplog is starting on http://localhost:8787 — your admin token is in .dev.vars:
+shiplog is starting on http://localhost:8787 (or the --port you gave) — your admin token is in .dev.vars:
 
   export SHIPLOG_TOKEN=${vars.SHIPLOG_ADMIN_TOKEN}
   curl -H "Authorization: Bearer $SHIPLOG_TOKEN" http://localhost:8787/v1/workers
