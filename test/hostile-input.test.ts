@@ -4,13 +4,15 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { api, deploy, uploadForm, workerSource } from "./helpers";
 
 /** Generated requests per property; together over 5,000 per run, within a bounded time. */
-const RUNS = 1200;
+const RUNS = 1000;
 const TIME_LIMIT_MS = 60_000;
 
 async function snapshot() {
 	return env.DB.prepare(
 		`SELECT (SELECT count(*) FROM workers) AS workers, (SELECT count(*) FROM versions) AS versions,
 		        (SELECT count(*) FROM deployments) AS deployments, (SELECT count(*) FROM idempotency_keys) AS keys,
+		        (SELECT count(*) FROM secret_values) AS secret_values,
+		        (SELECT count(*) || ':' || count(deleted_on) FROM resources) AS resources,
 		        (SELECT group_concat(active_deployment_id) FROM workers) AS pointers`,
 	).first();
 }
@@ -230,6 +232,65 @@ describe("hostile and malformed requests never cause a 5xx or change state on a 
 						if (String(error).includes("Name or filename")) return;
 						throw error;
 					}
+					await checkResponse(res, before);
+				},
+			),
+			{ numRuns: RUNS },
+		);
+	});
+
+	it("JSON bodies for settings, secrets, rollbacks, resources and diffs", { timeout: TIME_LIMIT_MS }, async () => {
+		const routes: [string, (n: string, x: string) => string][] = [
+			["PATCH", (n) => `/v1/workers/${n}/settings`],
+			["PUT", (n, x) => `/v1/workers/${n}/secrets/${x}`],
+			["DELETE", (n, x) => `/v1/workers/${n}/secrets/${x}`],
+			["POST", (n) => `/v1/workers/${n}/rollback`],
+			["POST", (_n, x) => `/v1/workers/fuzz/rollback?force=${x}`],
+			["GET", (n, x) => `/v1/workers/${n}/diff?from=${x}&to=${x}`],
+			["GET", (n) => `/v1/workers/${n}/rollback-candidates`],
+			["POST", () => "/v1/resources"],
+			["DELETE", (n, x) => `/v1/resources/${n}/${x}`],
+			["GET", (_n, x) => `/v1/resources?type=${x}`],
+		];
+		const body = fc.oneof(
+			jsonValue.map((v) => JSON.stringify(v)),
+			fc
+				.record(
+					{
+						vars: fc.oneof(fc.dictionary(hostileString, fc.oneof(hostileString, jsonValue), { maxKeys: 3 }), jsonValue),
+						bindings: fc.oneof(
+							fc.dictionary(
+								hostileString,
+								fc.oneof(fc.record({ type: hostileString, text: hostileString }), fc.constant(null), jsonValue),
+								{ maxKeys: 3 },
+							),
+							jsonValue,
+						),
+						usage_model: fc.oneof(hostileString, fc.constant("standard")),
+						compatibility_date: fc.oneof(hostileString, fc.constant("2026-11-01")),
+						compatibility_flags: fc.oneof(fc.array(hostileString, { maxLength: 3 }), jsonValue),
+						value: fc.oneof(hostileString, jsonValue),
+						version_id: fc.oneof(hostileString, jsonValue),
+						deployment_id: fc.oneof(hostileString, jsonValue),
+						force: fc.oneof(fc.boolean(), jsonValue),
+						message: fc.oneof(hostileString, jsonValue),
+						type: fc.oneof(fc.constantFrom("kv_namespace", "r2_bucket", "queue", "d1"), hostileString),
+						id: hostileString,
+					},
+					{ requiredKeys: [] },
+				)
+				.map((v) => JSON.stringify(v)),
+			hostileString,
+		);
+		await fc.assert(
+			fc.asyncProperty(
+				fc.constantFrom(...routes),
+				fc.oneof(segment, fc.constant("fuzz")),
+				segment,
+				body,
+				async ([method, route], name, x, text) => {
+					const before = await snapshot();
+					const res = await api(route(name, x), { method, body: method === "GET" ? undefined : text });
 					await checkResponse(res, before);
 				},
 			),
