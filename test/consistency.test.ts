@@ -323,3 +323,42 @@ describe("rollback, settings and secret changes take the same preconditions", ()
 		await expectConsistent("pre-rollback");
 	});
 });
+
+describe("If-Match can be required", () => {
+	const withRequired = (path: string, init: RequestInit) => {
+		const headers = new Headers(init.headers);
+		headers.set("authorization", `Bearer ${TOKEN}`);
+		return createApp().fetch(new Request(`${BASE}${path}`, { ...init, headers }), {
+			...env,
+			SHIPLOG_REQUIRE_IF_MATCH: "true",
+		});
+	};
+
+	it("428 for a change that would replace the active deployment without If-Match; first deploys and uploads pass", async () => {
+		const first = await withRequired("/v1/workers/strict", { method: "PUT", body: uploadForm() });
+		expect(first.status).toBe(201);
+		const { deployment } = await json(first);
+		const blind = await withRequired("/v1/workers/strict", { method: "PUT", body: uploadForm() });
+		expect(blind.status).toBe(428);
+		expect((await json(blind)).error).toMatchObject({
+			code: "precondition_required",
+			details: { active_deployment_id: deployment.id },
+		});
+		expect((await withRequired("/v1/workers/strict/versions", { method: "POST", body: uploadForm() })).status).toBe(
+			201,
+		);
+		const settings = await withRequired("/v1/workers/strict/settings", {
+			method: "PATCH",
+			headers: { "content-type": "application/json" },
+			body: JSON.stringify({ vars: { A: "1" } }),
+		});
+		expect(settings.status).toBe(428);
+		const conditional = await withRequired("/v1/workers/strict", {
+			method: "PUT",
+			headers: { "if-match": `"${deployment.id}"` },
+			body: uploadForm(),
+		});
+		expect(conditional.status).toBe(201);
+		expect(await deploymentCount("strict")).toBe(2);
+	});
+});

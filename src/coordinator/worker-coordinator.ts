@@ -169,7 +169,10 @@ export class WorkerCoordinator extends DurableObject<Env> {
 
 	/** Stores a new version and, for a deploy, a deployment of it at 100 %. */
 	upload(command: UploadCommand): Promise<Result<UploadOutcome>> {
-		const preconditions = command.deploy ? command.preconditions : { ...command.preconditions, if_match: undefined };
+		// An upload that does not deploy leaves the pointer alone, so If-Match has nothing to guard.
+		const preconditions = command.deploy
+			? command.preconditions
+			: { ...command.preconditions, if_match: undefined, require_if_match: false };
 		return this.exclusive(command.worker, preconditions, async (state) => {
 			if (!command.deploy && state.deployment_count === 0) {
 				throw new ApiError(
@@ -611,7 +614,7 @@ export class WorkerCoordinator extends DurableObject<Env> {
 						return { value: stored.result as T, replayed: true };
 					}
 				}
-				checkIfMatch(state, pre.if_match);
+				checkIfMatch(state, pre);
 				try {
 					const change = await plan(state);
 					if (change.version || change.deployment) await this.commit(state, change, pre);
@@ -824,8 +827,18 @@ function newDeployment(
 }
 
 /** `If-Match` names the deployment the client expects to replace; anything else moved under it. */
-function checkIfMatch(state: CoordinatorState, ifMatch: string | undefined): void {
-	if (ifMatch === undefined) return;
+function checkIfMatch(state: CoordinatorState, pre: Preconditions): void {
+	const ifMatch = pre.if_match;
+	if (ifMatch === undefined) {
+		if (pre.require_if_match && state.active_deployment_id !== null) {
+			throw new ApiError(
+				"precondition_required",
+				`This shiplog requires If-Match on changes: send If-Match: "${state.active_deployment_id}" (the active deployment's ETag) to replace it.`,
+				{ active_deployment_id: state.active_deployment_id },
+			);
+		}
+		return;
+	}
 	const active = state.active_deployment_id;
 	if (ifMatch === "*" ? active !== null : ifMatch === active) return;
 	throw new ApiError(

@@ -6,4 +6,6 @@ export interface Preconditions {
 	fingerprint?: string;
 	/** The active deployment id the client last saw (`If-Match`); "*" = any deployment exists. */
 	if_match?: string;
+	/** Configured: a change that would replace an active deployment must carry If-Match (else 428). */
+	require_if_match?: boolean;
 }

@@ -7,7 +7,7 @@ const KEY = /^[\x21-\x7e]{1,255}$/;
 
 /** Reads `Idempotency-Key` and `If-Match`; a malformed one is a 400 that says how to fix it. */
 export function readPreconditions(c: Context<AppEnv>): Preconditions {
-	const out: Preconditions = {};
+	const out: Preconditions = { require_if_match: c.env.SHIPLOG_REQUIRE_IF_MATCH === "true" };
 	const key = c.req.header("idempotency-key");
 	if (key !== undefined) {
 		if (!KEY.test(key)) {
