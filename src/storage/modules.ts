@@ -27,7 +27,3 @@ export async function putModule(bucket: R2Bucket, sha256: string, bytes: Uint8Ar
 export async function getModule(bucket: R2Bucket, sha256: string): Promise<R2ObjectBody | null> {
 	return bucket.get(moduleKey(sha256));
 }
-
-export async function hasModule(bucket: R2Bucket, sha256: string): Promise<boolean> {
-	return (await bucket.head(moduleKey(sha256))) !== null;
-}

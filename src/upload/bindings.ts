@@ -75,8 +75,6 @@ export const BindingSchema = z
 export type Binding = z.infer<typeof BindingSchema>;
 export type BindingType = Binding["type"];
 
-export const BINDING_TYPES: readonly BindingType[] = BindingSchema.options.map((option) => option.shape.type.value);
-
 /** The resources a binding points at that can be deleted from under a Worker. */
 export type ResourceType = "kv_namespace" | "r2_bucket" | "queue" | "d1";
 
