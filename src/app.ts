@@ -2,13 +2,21 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { cloudflare } from "./api/cloudflare";
 import { v1 } from "./api/v1";
 import { benchRoutes } from "./bench/bench-routes";
+import { type Deps, systemDeps } from "./deps/deps";
 import { edgeRouter } from "./edge/edge-router";
 import type { AppEnv } from "./http/app-env";
+import { provideDeps } from "./http/deps";
 import { notFound, onError, validationHook } from "./http/errors";
 import { requestId } from "./http/request-id";
 
-export function createApp() {
+export interface AppOptions {
+	/** The clock and id source (tests hand in their own to move time). */
+	deps?: Deps;
+}
+
+export function createApp(options: AppOptions = {}) {
 	const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+	app.use("*", provideDeps(options.deps ?? systemDeps));
 	app.use("*", requestId);
 	app.use("*", edgeRouter);
 	app.onError(onError);

@@ -1,7 +1,7 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { createApp } from "../src/app";
 import { secretsEqual } from "../src/auth/bearer";
+import { testApp } from "./fixtures/app";
 import { api, json, uploadForm } from "./helpers";
 
 describe("every /v1 route needs the admin token", () => {
@@ -35,13 +35,8 @@ describe("every /v1 route needs the admin token", () => {
 	});
 
 	it("refuses every request when no admin token is configured, rather than running open", async () => {
-		const app = createApp();
-		const res = await app.request(
-			"/v1/workers",
-			{ headers: { authorization: "Bearer anything" } },
-			// The real bindings, minus the token.
-			{ ...(await import("cloudflare:workers")).env, SHIPLOG_ADMIN_TOKEN: undefined },
-		);
+		// The real bindings, minus the token.
+		const res = await testApp({ vars: { SHIPLOG_ADMIN_TOKEN: undefined } })("/v1/workers", { token: "anything" });
 		expect(res.status).toBe(503);
 		expect((await json(res)).error.code).toBe("not_configured");
 	});

@@ -4,8 +4,10 @@ import { describe, expect, it } from "vitest";
 import { createApp } from "../src/app";
 import { checkWorkerInvariants } from "../src/audit/invariants";
 import type { WorkerCoordinator } from "../src/coordinator/worker-coordinator";
+import { testDeps } from "../src/deps/test-deps";
 import { coordinatorFor } from "../src/services/coordinator";
 import { breakCoordinatorD1, restoreCoordinator } from "./faults";
+import { testApp } from "./fixtures/app";
 import { api, BASE, deploy, json, TOKEN, uploadForm, uploadVersion, workerSource } from "./helpers";
 
 const put = (name: string, headers: Record<string, string> = {}, body = "same code") =>
@@ -70,7 +72,7 @@ describe("Idempotency-Key", () => {
 			release = resolve;
 		});
 		await runInDurableObject(stub, (instance: WorkerCoordinator) => {
-			(instance as unknown as { tail: Promise<unknown> }).tail = held;
+			(instance as unknown as { queue: { tail: Promise<unknown> } }).queue.tail = held;
 		});
 		const first = put("idem-busy", { "idempotency-key": "slow" });
 		await new Promise((r) => setTimeout(r, 50));
@@ -84,15 +86,16 @@ describe("Idempotency-Key", () => {
 
 	it("deployments accept keys too, and expire after 24 hours", async () => {
 		const { version } = await deploy("idem-dep");
+		const deps = testDeps(new Date());
+		const app = testApp({ deps });
 		const body = JSON.stringify({ versions: [{ version_id: version.id, percentage: 100 }] });
 		const call = () =>
-			api("/v1/workers/idem-dep/deployments", { method: "POST", headers: { "idempotency-key": "d" }, body });
+			app("/v1/workers/idem-dep/deployments", { method: "POST", headers: { "idempotency-key": "d" }, body });
 		const a = await json(await call());
+		deps.clock.advance(23 * 60 * 60 * 1000);
 		const b = await json(await call());
 		expect(b.id).toBe(a.id);
-		await env.DB.prepare(
-			"UPDATE idempotency_keys SET created_on = '2000-01-01T00:00:00.000Z' WHERE worker = 'idem-dep'",
-		).run();
+		deps.clock.advance(60 * 60 * 1000 + 1);
 		const c = await json(await call());
 		expect(c.id).not.toBe(a.id);
 		expect(await deploymentCount("idem-dep")).toBe(3);
@@ -222,10 +225,10 @@ describe("crash safety: a failure at any step leaves no visible partial state an
 		await deploy("fault-local");
 		const stub = coordinatorFor(env, "fault-local");
 		await runInDurableObject(stub, (instance: WorkerCoordinator) => {
-			const target = instance as unknown as { writeState: (s: unknown) => void };
-			const original = target.writeState.bind(instance);
+			const target = (instance as unknown as { local: { write: (s: unknown) => void } }).local;
+			const original = target.write.bind(target);
 			let failures = 1;
-			target.writeState = (s: unknown) => {
+			target.write = (s: unknown) => {
 				if (failures-- > 0) throw new Error("SQLITE_FULL (injected)");
 				original(s);
 			};
@@ -325,14 +328,7 @@ describe("rollback, settings and secret changes take the same preconditions", ()
 });
 
 describe("If-Match can be required", () => {
-	const withRequired = (path: string, init: RequestInit) => {
-		const headers = new Headers(init.headers);
-		headers.set("authorization", `Bearer ${TOKEN}`);
-		return createApp().fetch(new Request(`${BASE}${path}`, { ...init, headers }), {
-			...env,
-			SHIPLOG_REQUIRE_IF_MATCH: "true",
-		});
-	};
+	const withRequired = testApp({ vars: { SHIPLOG_REQUIRE_IF_MATCH: "true" } });
 
 	it("428 for a change that would replace the active deployment without If-Match; first deploys and uploads pass", async () => {
 		const first = await withRequired("/v1/workers/strict", { method: "PUT", body: uploadForm() });

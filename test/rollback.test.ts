@@ -1,11 +1,12 @@
-import { abortAllDurableObjects, createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { abortAllDurableObjects } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { createApp } from "../src/app";
-import type { RollbackOutcome } from "../src/coordinator/worker-coordinator";
+import type { RollbackOutcome } from "../src/coordinator/commands";
 import type { Result } from "../src/errors/api-error";
 import { coordinatorFor } from "../src/services/coordinator";
-import { api, BASE, counts, deploy, json, patchJson, TOKEN, uploadVersion, workerSource } from "./helpers";
+import { testApp } from "./fixtures/app";
+import { commandFields } from "./fixtures/context";
+import { api, counts, deploy, json, patchJson, uploadVersion, workerSource } from "./helpers";
 
 const rollback = (worker: string, body?: unknown) =>
 	body === undefined
@@ -21,15 +22,7 @@ const deployText = (worker: string, text: string, metadata: Record<string, unkno
 	deploy(worker, { modules: [{ name: "index.js", body: workerSource(text) }], metadata });
 
 /** Calls the app with some configuration changed (the test pool's env comes from wrangler.toml). */
-async function withVars(vars: Record<string, string>, path: string, init: RequestInit = {}) {
-	const ctx = createExecutionContext();
-	const headers = new Headers(init.headers);
-	headers.set("authorization", `Bearer ${TOKEN}`);
-	if (init.body) headers.set("content-type", "application/json");
-	const res = await createApp().fetch(new Request(`${BASE}${path}`, { ...init, headers }), { ...env, ...vars }, ctx);
-	await waitOnExecutionContext(ctx);
-	return res;
-}
+const withVars = (vars: Record<string, string>, path: string, init: RequestInit = {}) => testApp({ vars })(path, init);
 
 describe("POST /v1/workers/:name/rollback", () => {
 	it("by default deploys the previous deployment's version at 100 %, recording what it replaced", async () => {
@@ -269,9 +262,7 @@ describe("POST /v1/workers/:name/rollback", () => {
 		// Straight to the coordinator, as another adapter (wrangler API, Slack) would go.
 		// Rpc types drop a result branch that holds an `unknown` (bindings are loose objects), so name the type.
 		const result: Result<RollbackOutcome> = await coordinatorFor(env, "rb-race").rollback({
-			worker: "rb-race",
-			author: { id: "t", email: "t@x" },
-			source: "api",
+			...commandFields("rb-race"),
 			message: null,
 			version_id: one.version.id,
 			force: false,

@@ -1,11 +1,10 @@
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createApp } from "../src/app";
 import { runAudit } from "../src/audit/run-audit";
 import { revealSecrets } from "../src/secrets/reveal";
 import { getVersion } from "../src/storage/versions";
-import { api, BASE, counts, deploy, json, patchJson, TOKEN, uploadForm, uploadVersion } from "./helpers";
+import { testApp } from "./fixtures/app";
+import { api, counts, deploy, json, patchJson, uploadForm, uploadVersion } from "./helpers";
 
 const putSecret = (worker: string, name: string, value: string) =>
 	patchJson(`/v1/workers/${worker}/secrets/${name}`, { value }, "PUT");
@@ -118,16 +117,7 @@ describe("secrets", () => {
 
 	it("answers 503 not_configured for secret operations when SHIPLOG_SECRETS_KEY is unset", async () => {
 		await deploy("sec-nokey");
-		const app = createApp();
-		const noKey = { ...env, SHIPLOG_SECRETS_KEY: undefined };
-		const call = async (path: string, init: RequestInit) => {
-			const ctx = createExecutionContext();
-			const headers = new Headers(init.headers);
-			headers.set("authorization", `Bearer ${TOKEN}`);
-			const res = await app.fetch(new Request(`${BASE}${path}`, { ...init, headers }), noKey, ctx);
-			await waitOnExecutionContext(ctx);
-			return res;
-		};
+		const call = testApp({ vars: { SHIPLOG_SECRETS_KEY: undefined } });
 		const put = await call("/v1/workers/sec-nokey/secrets/K", {
 			method: "PUT",
 			headers: { "content-type": "application/json" },

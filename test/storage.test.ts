@@ -8,7 +8,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { runAudit } from "../src/audit/run-audit";
 import type { WorkerCoordinator } from "../src/coordinator/worker-coordinator";
-import { buildManifest, sha256Hex } from "../src/core/manifest";
+import { buildManifest, sha256Hex } from "../src/core/hash";
 import type { Deployment, Version } from "../src/core/model";
 import worker from "../src/index";
 import { coordinatorFor } from "../src/services/coordinator";

@@ -1,6 +1,8 @@
-/** JSON with object keys sorted, so two values that mean the same compare equal as strings. */
+import { sha256Hex } from "./hash";
+
+/** JSON with object keys sorted and undefined fields left out, so two values that mean the same compare equal. */
 export function canonicalJson(value: unknown): string {
-	return JSON.stringify(sortKeys(value));
+	return JSON.stringify(sortKeys(value)) ?? "null";
 }
 
 function sortKeys(value: unknown): unknown {
@@ -17,3 +19,6 @@ function sortKeys(value: unknown): unknown {
 }
 
 export const sameJson = (a: unknown, b: unknown) => canonicalJson(a) === canonicalJson(b);
+
+/** SHA-256 of a value's canonical JSON: equal for requests that ask for the same thing, however they were encoded. */
+export const digestJson = (value: unknown): Promise<string> => sha256Hex(canonicalJson(value));

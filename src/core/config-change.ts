@@ -1,5 +1,5 @@
 import { ApiError } from "../errors/api-error";
-import type { Binding } from "../upload/bindings";
+import { type Binding, isSecretBinding } from "./bindings";
 import { sameJson } from "./canonical";
 import type { Version } from "./model";
 
@@ -77,18 +77,22 @@ export function checkSettingsPatch(base: VersionConfig, patch: ConfigPatch): voi
 	for (const [name, wanted] of Object.entries(patch.bindings ?? {})) {
 		const current = base.bindings.find((b) => b.name === name);
 		if (isSecretBinding(wanted) || isSecretBinding(current)) {
-			throw new ApiError(
+			throw ApiError.because(
 				"invalid_request",
-				`Binding ${name} is a secret: change it with PUT or DELETE /v1/workers/:name/secrets/${name}.`,
+				"secret_in_settings",
+				`Binding ${name} is a secret, which settings cannot change: its value is set and removed through secrets.`,
+				{ binding: name },
 			);
 		}
 		if (wanted?.type === "inherit") {
-			throw new ApiError("invalid_request", `Binding ${name}: inherit only makes sense in an upload.`);
+			throw ApiError.because(
+				"invalid_request",
+				"inherit_in_settings",
+				`Binding ${name}: inherit only makes sense in an upload.`,
+			);
 		}
 	}
 }
-
-const isSecretBinding = (b: Binding | null | undefined) => b?.type === "secret_text" || b?.type === "secret_key";
 
 /**
  * The patch that puts (ref) or deletes (null) one secret. A name already used by another kind of binding
@@ -97,13 +101,15 @@ const isSecretBinding = (b: Binding | null | undefined) => b?.type === "secret_t
 export function secretPatch(base: VersionConfig, name: string, binding: Binding | null): ConfigPatch {
 	const current = base.bindings.find((b) => b.name === name);
 	if (current && current.type !== "secret_text") {
-		throw new ApiError(
+		throw ApiError.because(
 			"conflict",
-			`${name} is already a ${current.type} binding of this Worker; remove it with PATCH /v1/workers/:name/settings first or pick another name.`,
+			"secret_name_taken",
+			`${name} is already a ${current.type} binding of this Worker; remove that binding from its settings first, or pick another name.`,
+			{ binding: name },
 		);
 	}
 	if (!binding && !current) {
-		throw new ApiError("not_found", `The active version has no secret called ${name}.`);
+		throw ApiError.because("not_found", "secret_not_found", `The active version has no secret called ${name}.`);
 	}
 	return { bindings: { [name]: binding } };
 }

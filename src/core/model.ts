@@ -1,6 +1,6 @@
-import type { Binding } from "../upload/bindings";
-import type { Migrations } from "../upload/metadata";
-import type { ContentType } from "../upload/module-types";
+import type { Binding } from "./bindings";
+import type { Migrations } from "./metadata";
+import type { ContentType } from "./module-types";
 
 /** Where a change came from, as Cloudflare records it, plus shiplog's own front ends. */
 export const SOURCES = ["api", "wrangler", "dashboard", "chatops", "terraform", "cli", "schedule", "edge"] as const;

@@ -1,4 +1,5 @@
-import { type Binding, boundResource, type ResourceType } from "../upload/bindings";
+import { ApiError } from "../errors/api-error";
+import { type Binding, boundResource, type ResourceType } from "./bindings";
 
 export interface DeletedResource {
 	binding: string;
@@ -19,9 +20,15 @@ export function deletedResources(
 	});
 }
 
-export function boundResources(bindings: Binding[]): { type: ResourceType; id: string }[] {
-	return bindings.flatMap((b) => {
-		const r = boundResource(b);
-		return r ? [r] : [];
+/** How a deleted resource is named in every refusal, new versions and rollbacks alike. */
+export const describeDeleted = (gone: DeletedResource[]) =>
+	gone.map((g) => `${g.binding} (${g.type} ${g.id})`).join(", ");
+
+/** A new version or deployment that binds a deleted resource is refused before anything is written. */
+export function refuseDeletedResources(gone: DeletedResource[]): void {
+	if (gone.length === 0) return;
+	const message = `These bindings point at resources that were deleted: ${describeDeleted(gone)}. Remove or repoint them, or register the resource again if it exists.`;
+	throw ApiError.because("rule_refused", "resource_deleted", message, {
+		reasons: [{ code: "resource_deleted", message, overridable: false, details: { resources: gone } }],
 	});
 }

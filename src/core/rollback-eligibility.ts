@@ -1,8 +1,8 @@
-import type { Binding } from "../upload/bindings";
+import { isSecretBinding } from "./bindings";
 import { canonicalJson } from "./canonical";
+import { carriesMigration } from "./metadata";
 import type { Deployment, Version } from "./model";
-import { type DeletedResource, deletedResources } from "./resources";
-import { carriesMigration } from "./version-builder";
+import { type DeletedResource, deletedResources, describeDeleted } from "./resources";
 
 /** What a deployment may roll back to, from configuration (see rollbackPolicy). */
 export interface RollbackPolicy {
@@ -14,18 +14,6 @@ export interface RollbackPolicy {
 
 export const DEFAULT_ROLLBACK_WINDOW = 10;
 export const MAX_ROLLBACK_WINDOW = 1000;
-
-/** Reads SHIPLOG_ROLLBACK_WINDOW and SHIPLOG_ROLLBACK_ALLOW_D1; anything unreadable falls back to the spec. */
-export function rollbackPolicy(vars: {
-	SHIPLOG_ROLLBACK_WINDOW?: string;
-	SHIPLOG_ROLLBACK_ALLOW_D1?: string;
-}): RollbackPolicy {
-	const window = Number(vars.SHIPLOG_ROLLBACK_WINDOW);
-	return {
-		window: Number.isInteger(window) && window >= 1 ? Math.min(window, MAX_ROLLBACK_WINDOW) : DEFAULT_ROLLBACK_WINDOW,
-		allow_d1: vars.SHIPLOG_ROLLBACK_ALLOW_D1?.trim().toLowerCase() === "true",
-	};
-}
 
 export const REFUSAL_CODES = [
 	"already_active",
@@ -139,7 +127,7 @@ export function rollbackEligibility(
 	if (gone.length > 0) {
 		reasons.push({
 			code: "resource_deleted",
-			message: `Version ${target.number} binds resources that no longer exist: ${gone.map((g) => `${g.binding} (${g.type} ${g.id})`).join(", ")}.`,
+			message: `Version ${target.number} binds resources that no longer exist: ${describeDeleted(gone)}.`,
 			overridable: false,
 			details: { resources: gone },
 		});
@@ -186,38 +174,15 @@ function migrationBetween(
 	return versions.length > 0 || tagMoved ? { target_tag: target.migration_tag, active_tags, versions } : null;
 }
 
-const isSecret = (b: Binding) => b.type === "secret_text" || b.type === "secret_key";
-
 /** Names of secrets whose value (reference) differs between the target and any active version. */
 export function changedSecrets(target: Pick<Version, "bindings">, active: Pick<Version, "bindings">[]): string[] {
-	const targetSecrets = new Map(target.bindings.filter(isSecret).map((b) => [b.name, canonicalJson(b)]));
+	const targetSecrets = new Map(target.bindings.filter(isSecretBinding).map((b) => [b.name, canonicalJson(b)]));
 	const changed = new Set<string>();
 	for (const version of active) {
-		const activeSecrets = new Map(version.bindings.filter(isSecret).map((b) => [b.name, canonicalJson(b)]));
+		const activeSecrets = new Map(version.bindings.filter(isSecretBinding).map((b) => [b.name, canonicalJson(b)]));
 		for (const name of new Set([...targetSecrets.keys(), ...activeSecrets.keys()])) {
 			if (targetSecrets.get(name) !== activeSecrets.get(name)) changed.add(name);
 		}
 	}
 	return [...changed].sort();
-}
-
-/** Bindings whose data or behaviour lives outside the version, so a rollback leaves them as they are now. */
-const STATEFUL: ReadonlySet<string> = new Set([
-	"kv_namespace",
-	"r2_bucket",
-	"d1",
-	"queue",
-	"durable_object_namespace",
-	"service",
-	"hyperdrive",
-	"vectorize",
-	"analytics_engine",
-	"workflow",
-	"pipelines",
-	"dispatch_namespace",
-	"secrets_store_secret",
-]);
-
-export function bindingsWithOutsideState(version: Pick<Version, "bindings">): { name: string; type: string }[] {
-	return version.bindings.filter((b) => STATEFUL.has(b.type)).map((b) => ({ name: b.name, type: b.type }));
 }

@@ -1,10 +1,24 @@
 import { ApiError } from "../errors/api-error";
-import type { Binding } from "../upload/bindings";
-import type { Migrations, UploadMetadata } from "../upload/metadata";
+import type { Binding } from "./bindings";
+import type { Migrations } from "./metadata";
 import type { Author, ModuleEntry, Source, TriggeredBy, Version } from "./model";
 
+/** What an upload asks for, whichever wire format it came in (Cloudflare's multipart metadata). */
+export interface UploadDraft {
+	main_module: string;
+	bindings: Binding[];
+	compatibility_date: string | null;
+	compatibility_flags: string[];
+	usage_model: string | null;
+	migrations: Migrations | null;
+	/** Binding types to copy from the latest version when the upload does not name them (wrangler's keep_bindings). */
+	keep_bindings: string[];
+	message: string | null;
+	tag: string | null;
+}
+
 export interface VersionDraft {
-	metadata: UploadMetadata;
+	draft: UploadDraft;
 	manifest: ModuleEntry[];
 	author: Author;
 	source: Source;
@@ -20,32 +34,30 @@ export interface VersionDraft {
  */
 export function resolveUpload(
 	previous: Version | null,
-	draft: VersionDraft,
+	input: VersionDraft,
 ): Omit<Version, "id" | "worker" | "number" | "created_on"> {
-	const meta = draft.metadata;
-	const bindings = resolveBindings(previous, meta, draft.bindings_inherit);
-	const migration_tag = resolveMigrationTag(previous?.migration_tag ?? null, meta.migrations);
+	const { draft } = input;
 	return {
-		author: draft.author,
-		source: draft.source,
-		message: meta.annotations?.["workers/message"] ?? null,
-		tag: meta.annotations?.["workers/tag"] ?? null,
-		triggered_by: draft.triggered_by,
-		main_module: meta.main_module ?? "",
-		modules: draft.manifest,
-		bindings,
-		compatibility_date: meta.compatibility_date ?? null,
-		compatibility_flags: meta.compatibility_flags,
-		usage_model: meta.usage_model ?? previous?.usage_model ?? "standard",
-		migration_tag,
-		migrations: meta.migrations ?? null,
+		author: input.author,
+		source: input.source,
+		message: draft.message,
+		tag: draft.tag,
+		triggered_by: input.triggered_by,
+		main_module: draft.main_module,
+		modules: input.manifest,
+		bindings: resolveBindings(previous, draft, input.bindings_inherit),
+		compatibility_date: draft.compatibility_date,
+		compatibility_flags: draft.compatibility_flags,
+		usage_model: draft.usage_model ?? previous?.usage_model ?? "standard",
+		migration_tag: resolveMigrationTag(previous?.migration_tag ?? null, draft.migrations),
+		migrations: draft.migrations,
 	};
 }
 
-function resolveBindings(previous: Version | null, meta: UploadMetadata, mode: "strict" | "lax"): Binding[] {
+function resolveBindings(previous: Version | null, draft: UploadDraft, mode: "strict" | "lax"): Binding[] {
 	const previousByName = new Map((previous?.bindings ?? []).map((b) => [b.name, b]));
 	const out: Binding[] = [];
-	for (const binding of meta.bindings) {
+	for (const binding of draft.bindings) {
 		if (binding.type !== "inherit") {
 			out.push(binding);
 			continue;
@@ -54,44 +66,31 @@ function resolveBindings(previous: Version | null, meta: UploadMetadata, mode: "
 		if (inherited) {
 			out.push({ ...inherited, name: binding.name });
 		} else if (mode === "strict") {
-			throw new ApiError(
+			throw ApiError.because(
 				"invalid_request",
+				"inherit_unresolved",
 				`Binding ${binding.name} inherits ${binding.old_name ?? binding.name}, which the latest version does not have.`,
 			);
 		}
 	}
 	const named = new Set(out.map((b) => b.name));
-	const keep = new Set(meta.keep_bindings ?? []);
+	const keep = new Set(draft.keep_bindings);
 	for (const kept of previous?.bindings ?? []) {
 		if (keep.has(kept.type) && !named.has(kept.name)) out.push(kept);
 	}
 	return out;
 }
 
-function resolveMigrationTag(current: string | null, migrations: Migrations | undefined): string | null {
+function resolveMigrationTag(current: string | null, migrations: Migrations | null): string | null {
 	if (!migrations) return current;
 	const oldTag = migrations.old_tag ?? null;
 	if (migrations.old_tag !== undefined && oldTag !== current) {
-		throw new ApiError(
+		throw ApiError.because(
 			"conflict",
+			"migration_tag_mismatch",
 			`The migrations start from tag ${JSON.stringify(oldTag)} but the Worker is at ${JSON.stringify(current)}.`,
-			{ reason: "migration_tag_mismatch", current_tag: current },
+			{ current_tag: current },
 		);
 	}
 	return migrations.new_tag ?? migrations.tag ?? current;
-}
-
-/** True when an upload carries Durable Object class changes (which only a deploy may apply). */
-export function carriesMigration(migrations: Migrations | undefined | null): boolean {
-	if (!migrations) return false;
-	const steps = [migrations, ...(migrations.steps ?? [])];
-	return steps.some(
-		(s) =>
-			(s.new_classes?.length ?? 0) +
-				(s.new_sqlite_classes?.length ?? 0) +
-				(s.renamed_classes?.length ?? 0) +
-				(s.deleted_classes?.length ?? 0) +
-				(s.transferred_classes?.length ?? 0) >
-			0,
-	);
 }

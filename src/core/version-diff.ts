@@ -1,9 +1,9 @@
-import type { Binding } from "../upload/bindings";
-import { type ContentType, isText, MODULE_KINDS } from "../upload/module-types";
+import type { Binding } from "./bindings";
 import { sameJson } from "./canonical";
 import { diffFlags } from "./config-change";
 import { diffLines, splitLines, unifiedDiff } from "./line-diff";
 import type { Version } from "./model";
+import { type ContentType, isText, MODULE_KINDS } from "./module-types";
 
 export interface ModuleDiff {
 	name: string;

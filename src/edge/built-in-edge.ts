@@ -1,6 +1,6 @@
+import type { Binding, BindingType } from "../core/bindings";
 import type { Deployment } from "../core/model";
-import type { Binding, BindingType } from "../upload/bindings";
-import type { Edge } from "./edge";
+import type { Edge } from "./edge-interface";
 
 /**
  * Binding types the built-in edge builds into a managed Worker's `env` (see worker-env.ts). Everything

@@ -1,5 +1,5 @@
 import { coordinatorFor } from "../services/coordinator";
-import type { TrafficReport } from "./health-window";
+import type { TrafficReport } from "./health/health-window";
 
 /**
  * Outcomes waiting to reach each Worker's coordinator, per isolate. Under traffic they ride along with

@@ -1,6 +1,6 @@
 import type { ModuleEntry, Version } from "../core/model";
+import { MODULE_KINDS } from "../core/module-types";
 import { getModule } from "../storage/modules";
-import { MODULE_KINDS } from "../upload/module-types";
 import type { EdgeConfig } from "./edge-config";
 import { WorkerFault } from "./edge-errors";
 import { workerEnv } from "./worker-env";

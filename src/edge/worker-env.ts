@@ -1,6 +1,6 @@
+import type { Binding } from "../core/bindings";
 import type { Version } from "../core/model";
 import { revealSecrets } from "../secrets/reveal";
-import type { Binding } from "../upload/bindings";
 import { EdgeUnsupported } from "./edge-errors";
 
 /** What a service binding stub carries: who calls, and which managed Worker it reaches. */

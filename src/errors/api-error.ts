@@ -1,4 +1,5 @@
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { type Reason, reasonOf } from "./reasons";
 
 /** Every error shiplog returns carries one of these codes; clients switch on them, never on messages. */
 export const ERROR_STATUS = {
@@ -52,8 +53,18 @@ export class ApiError extends Error {
 			: { code: this.code, message: this.message, details: this.details };
 	}
 
+	/** The machine-readable reason in `details`, when there is one. */
+	get reason(): string | undefined {
+		return reasonOf(this.details);
+	}
+
 	static from(body: ErrorBody): ApiError {
 		return new ApiError(body.code, body.message, body.details);
+	}
+
+	/** An error with a reason (and any other details) that adapters can switch on. */
+	static because(code: ErrorCode, reason: Reason, message: string, details: object = {}): ApiError {
+		return new ApiError(code, message, { reason, ...details });
 	}
 }
 

@@ -1,13 +1,15 @@
 import type { Context } from "hono";
 import type { Preconditions } from "../core/preconditions";
-import { ApiError, type Result, unwrap } from "../errors/api-error";
+import { ApiError } from "../errors/api-error";
+import type { Done } from "../services/change-context";
+import { requireIfMatch } from "../services/policy";
 import type { AppEnv } from "./app-env";
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
 
 /** Reads `Idempotency-Key` and `If-Match`; a malformed one is a 400 that says how to fix it. */
 export function readPreconditions(c: Context<AppEnv>): Preconditions {
-	const out: Preconditions = { require_if_match: c.env.SHIPLOG_REQUIRE_IF_MATCH === "true" };
+	const out: Preconditions = { require_if_match: requireIfMatch(c.env) };
 	const key = c.req.header("idempotency-key");
 	if (key !== undefined) {
 		if (!KEY.test(key)) {
@@ -29,25 +31,8 @@ export function readPreconditions(c: Context<AppEnv>): Preconditions {
 	return out;
 }
 
-/** A stable digest of what a request asks for (not of its bytes: multipart boundaries change on retry). */
-export async function fingerprint(value: unknown): Promise<string> {
-	const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(canonicalJson(value)));
-	return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-function canonicalJson(value: unknown): string {
-	if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-	if (value && typeof value === "object") {
-		const entries = Object.entries(value as Record<string, unknown>)
-			.filter(([, v]) => v !== undefined)
-			.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-		return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-	}
-	return JSON.stringify(value) ?? "null";
-}
-
-/** Unwraps a coordinator result, marking a replay of an earlier request with the same Idempotency-Key. */
-export function takeResult<T>(c: Context<AppEnv>, result: Result<T>): T {
-	if (result.ok && result.replayed) c.header("Idempotent-Replayed", "true");
-	return unwrap(result);
+/** A service's answer, marking a replay of an earlier request with the same Idempotency-Key. */
+export function replayed<T>(c: Context<AppEnv>, outcome: Done<T>): T {
+	if (outcome.replayed) c.header("Idempotent-Replayed", "true");
+	return outcome.value;
 }

@@ -1,3 +1,4 @@
+import type { Deps } from "../deps/deps";
 import { ApiError } from "../errors/api-error";
 
 /** One encrypted secret value, as stored in D1 (secret_values). Holds no plaintext. */
@@ -56,11 +57,12 @@ const additionalData = (r: Pick<SecretValueRecord, "id" | "worker" | "name">) =>
 
 export async function encryptSecret(
 	key: CryptoKey,
+	deps: Deps,
 	worker: string,
 	name: string,
 	value: string,
 ): Promise<SecretValueRecord> {
-	const id = crypto.randomUUID();
+	const id = deps.ids.uuid();
 	const iv = crypto.getRandomValues(new Uint8Array(12));
 	const sealed = await crypto.subtle.encrypt(
 		{ name: "AES-GCM", iv, additionalData: additionalData({ id, worker, name }) },
@@ -73,7 +75,7 @@ export async function encryptSecret(
 		name,
 		ciphertext: toBase64(new Uint8Array(sealed)),
 		iv: toBase64(iv),
-		created_on: new Date().toISOString(),
+		created_on: deps.clock.now().toISOString(),
 	};
 }
 

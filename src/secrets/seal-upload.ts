@@ -1,5 +1,6 @@
+import type { Binding } from "../core/bindings";
+import type { Deps } from "../deps/deps";
 import { ApiError } from "../errors/api-error";
-import type { Binding } from "../upload/bindings";
 import { encryptSecret, type SecretValueRecord, secretsKey } from "./cipher";
 
 /**
@@ -8,6 +9,7 @@ import { encryptSecret, type SecretValueRecord, secretsKey } from "./cipher";
  */
 export async function sealSecretBindings(
 	env: Pick<Env, "SHIPLOG_SECRETS_KEY">,
+	deps: Deps,
 	worker: string,
 	bindings: Binding[],
 ): Promise<{ bindings: Binding[]; secret_values: SecretValueRecord[] }> {
@@ -15,14 +17,16 @@ export async function sealSecretBindings(
 	if (secrets.length === 0) return { bindings, secret_values: [] };
 	for (const b of secrets) {
 		if ("secret_ref" in b) {
-			throw new ApiError(
+			throw ApiError.because(
 				"invalid_request",
+				"secret_ref_in_upload",
 				`Binding ${b.name}: secret_ref is set by shiplog, not by uploads. Send the value as text, or keep the current one with keep_bindings: ["secret_text"].`,
 			);
 		}
 		if (typeof b.text !== "string") {
-			throw new ApiError(
+			throw ApiError.because(
 				"invalid_request",
+				"secret_without_value",
 				`Binding ${b.name} is a secret_text without text. Send its value as text, or keep the current one with keep_bindings: ["secret_text"].`,
 			);
 		}
@@ -32,7 +36,7 @@ export async function sealSecretBindings(
 	const sealed = await Promise.all(
 		bindings.map(async (b): Promise<Binding> => {
 			if (b.type !== "secret_text" || typeof b.text !== "string") return b;
-			const record = await encryptSecret(key, worker, b.name, b.text);
+			const record = await encryptSecret(key, deps, worker, b.name, b.text);
 			secret_values.push(record);
 			return secretRefBinding(b.name, record.id);
 		}),

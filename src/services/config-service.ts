@@ -1,15 +1,16 @@
-import type { ConfigCommandChange, ConfigOutcome } from "../coordinator/worker-coordinator";
+import type { ConfigCommandChange, ConfigOutcome } from "../coordinator/commands";
+import { type Binding, BindingSchema, isSecretBinding } from "../core/bindings";
 import type { ConfigPatch } from "../core/config-change";
-import type { Author, Source } from "../core/model";
-import type { Preconditions } from "../core/preconditions";
-import { ApiError, type Result } from "../errors/api-error";
+import { assertEdgeCanRun } from "../edge/edge";
+import { ApiError } from "../errors/api-error";
 import { fieldIssues, summarise } from "../errors/zod-issues";
-import { fingerprint } from "../http/preconditions";
 import { encryptSecret, secretsKey } from "../secrets/cipher";
 import { getActiveDeployment } from "../storage/deployments";
 import { getVersionsByIds } from "../storage/versions";
-import { type Binding, BindingSchema } from "../upload/bindings";
+import { type ChangeContext, commandBase, type Done, done } from "./change-context";
 import { coordinatorFor } from "./coordinator";
+import { fingerprint } from "./fingerprint";
+import { requireWorker } from "./lookups";
 
 export interface SettingsRequest {
 	bindings?: Record<string, Record<string, unknown> | null>;
@@ -17,17 +18,13 @@ export interface SettingsRequest {
 	usage_model?: string;
 	compatibility_date?: string;
 	compatibility_flags?: string[];
-	message?: string;
 }
 
-interface Change {
+interface ConfigRequest {
 	worker: string;
-	author: Author;
-	source: Source;
-	message?: string | null;
-	/** false: make the new version from the latest one and do not deploy it (see ConfigCommand.deploy). */
-	deploy?: boolean;
-	preconditions?: Preconditions;
+	message: string | null;
+	/** false: make the new version from the latest one and do not deploy it (`wrangler versions secret put`). */
+	deploy: boolean;
 }
 
 /**
@@ -68,45 +65,59 @@ export function settingsPatch(body: SettingsRequest): ConfigPatch {
 	};
 }
 
-async function change(env: Env, input: Change, what: ConfigCommandChange): Promise<Result<ConfigOutcome>> {
-	const preconditions: Preconditions = { ...input.preconditions };
-	if (preconditions.idempotency_key !== undefined) {
-		// A secret's value stays out of the fingerprint (it is stored, and a short secret's hash can be guessed):
-		// a retry is recognised by the secret's name.
-		const asked = what.kind === "secret_put" ? { kind: what.kind, name: what.name } : what;
-		// Not deploying is a different request; deploying keeps the fingerprint it always had.
-		const deploy = input.deploy === false ? { deploy: false } : {};
-		preconditions.fingerprint = await fingerprint({ op: "config", asked, message: input.message ?? null, ...deploy });
-	}
-	return coordinatorFor(env, input.worker).changeConfig({
-		worker: input.worker,
-		author: input.author,
-		source: input.source,
-		message: input.message ?? null,
-		change: what,
-		deploy: input.deploy,
-		preconditions,
-	});
+async function change(
+	ctx: ChangeContext,
+	input: ConfigRequest,
+	what: ConfigCommandChange,
+): Promise<Done<ConfigOutcome>> {
+	await requireWorker(ctx.env.DB, input.worker);
+	// A secret's value stays out of the fingerprint (it is stored, and a short secret's hash can be guessed):
+	// a retry is recognised by the secret's name.
+	const asked = what.kind === "secret_put" ? { kind: what.kind, name: what.name } : what;
+	// Not deploying is a different request; deploying keeps the fingerprint it always had.
+	const deploy = input.deploy ? {} : { deploy: false };
+	const print = await fingerprint("config", { asked, message: input.message, ...deploy });
+	return done(
+		await coordinatorFor(ctx.env, input.worker).changeConfig({
+			...commandBase(ctx, input.worker, print),
+			message: input.message,
+			change: what,
+			deploy: input.deploy,
+		}),
+	);
 }
 
-export function changeSettings(env: Env, input: Change & { body: SettingsRequest }): Promise<Result<ConfigOutcome>> {
-	return change(env, input, { kind: "settings", patch: settingsPatch(input.body) });
+/** Settings: a new version of the active one with the change, deployed at 100 %. */
+export function changeSettings(
+	ctx: ChangeContext,
+	input: ConfigRequest & { body: SettingsRequest },
+): Promise<Done<ConfigOutcome>> {
+	const patch = settingsPatch(input.body);
+	// Every new version, however it is made, meets the checks an upload meets.
+	assertEdgeCanRun(
+		ctx.env,
+		Object.values(patch.bindings ?? {}).filter((b): b is Binding => b !== null),
+	);
+	return change(ctx, input, { kind: "settings", patch });
 }
 
 /** The value is encrypted here, before it reaches the coordinator, and is never stored or sent in clear. */
 export async function putSecret(
-	env: Env,
-	input: Change & { name: string; value: string },
-): Promise<Result<ConfigOutcome>> {
-	const key = await secretsKey(env);
-	const record = await encryptSecret(key, input.worker, input.name, input.value);
-	return change(env, input, { kind: "secret_put", name: input.name, value: record });
+	ctx: ChangeContext,
+	input: ConfigRequest & { name: string; value: string },
+): Promise<Done<ConfigOutcome>> {
+	const key = await secretsKey(ctx.env);
+	const record = await encryptSecret(key, ctx.deps, input.worker, input.name, input.value);
+	return change(ctx, input, { kind: "secret_put", name: input.name, value: record });
 }
 
-export async function deleteSecret(env: Env, input: Change & { name: string }): Promise<Result<ConfigOutcome>> {
+export async function deleteSecret(
+	ctx: ChangeContext,
+	input: ConfigRequest & { name: string },
+): Promise<Done<ConfigOutcome>> {
 	// Deleting needs no key, but refusing without one keeps every secret operation's behaviour alike.
-	await secretsKey(env);
-	return change(env, input, { kind: "secret_delete", name: input.name });
+	await secretsKey(ctx.env);
+	return change(ctx, input, { kind: "secret_delete", name: input.name });
 }
 
 /** Names of the secrets the active deployment runs with. */
@@ -119,8 +130,6 @@ export async function listSecretNames(db: D1Database, worker: string): Promise<{
 		active.versions.map((v) => v.version_id),
 	);
 	const names = new Map<string, string>();
-	for (const v of versions) {
-		for (const b of v.bindings) if (b.type === "secret_text" || b.type === "secret_key") names.set(b.name, b.type);
-	}
+	for (const v of versions) for (const b of v.bindings) if (isSecretBinding(b)) names.set(b.name, b.type);
 	return [...names].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, type]) => ({ name, type }));
 }

@@ -1,10 +1,11 @@
+import type { Binding } from "../core/bindings";
 import type { Version } from "../core/model";
+import { soleVersion } from "../core/traffic";
 import { diffVersions, textsNeeded, type VersionDiff } from "../core/version-diff";
 import { ApiError } from "../errors/api-error";
 import { getDeployment } from "../storage/deployments";
 import { getModule } from "../storage/modules";
 import { getVersion } from "../storage/versions";
-import type { Binding } from "../upload/bindings";
 
 export interface DiffSide {
 	version_id: string;
@@ -20,15 +21,15 @@ async function resolveSide(db: D1Database, worker: string, id: string, which: st
 	if (!deployment) {
 		throw new ApiError("not_found", `${which}=${id} is neither a version nor a deployment of Worker ${worker}.`);
 	}
-	const only = deployment.versions.length === 1 ? deployment.versions[0] : undefined;
+	const only = soleVersion(deployment);
 	if (!only) {
 		throw new ApiError(
 			"invalid_request",
 			`${which}=${id} is a deployment that split traffic between two versions; pass one of its version ids instead.`,
 		);
 	}
-	const deployed = await getVersion(db, worker, only.version_id);
-	if (!deployed) throw new Error(`deployment ${id} names missing version ${only.version_id}`);
+	const deployed = await getVersion(db, worker, only);
+	if (!deployed) throw new Error(`deployment ${id} names missing version ${only}`);
 	return [deployed, { version_id: deployed.id, version_number: deployed.number, deployment_id: deployment.id }];
 }
 

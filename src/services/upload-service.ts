@@ -1,14 +1,15 @@
-import type { UploadOutcome } from "../coordinator/worker-coordinator";
-import { buildManifest } from "../core/manifest";
-import type { Author, Source } from "../core/model";
-import type { Preconditions } from "../core/preconditions";
+import type { UploadOutcome } from "../coordinator/commands";
+import { buildManifest } from "../core/hash";
+import type { UploadDraft } from "../core/version-builder";
 import { assertEdgeCanRun } from "../edge/edge";
-import { ApiError, type Result } from "../errors/api-error";
-import { fingerprint } from "../http/preconditions";
+import { ApiError } from "../errors/api-error";
 import { sealSecretBindings } from "../secrets/seal-upload";
 import { putModule } from "../storage/modules";
+import type { UploadMetadata } from "../upload/metadata";
 import { parseUpload } from "../upload/parse-upload";
+import { type ChangeContext, commandBase, type Done, done } from "./change-context";
 import { coordinatorFor } from "./coordinator";
+import { fingerprint } from "./fingerprint";
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
 
@@ -19,12 +20,11 @@ export function maxUploadBytes(env: Env): number {
 
 export interface UploadRequest {
 	worker: string;
+	/** Cloudflare's multipart upload: a `metadata` part and one part per module. */
 	request: Request;
-	author: Author;
-	source: Source;
+	/** true: deploy the new version at 100 % (PUT); false: upload only (the Worker must have been deployed). */
 	deploy: boolean;
-	bindingsInherit?: "strict" | "lax";
-	preconditions?: Preconditions;
+	bindingsInherit: "strict" | "lax";
 }
 
 /**
@@ -32,10 +32,11 @@ export interface UploadRequest {
  * a body stored for a request that then fails is harmless, and a version is only ever recorded once
  * every body it names is in R2.
  */
-export async function uploadWorker(env: Env, input: UploadRequest): Promise<Result<UploadOutcome>> {
+export async function uploadWorker(ctx: ChangeContext, input: UploadRequest): Promise<Done<UploadOutcome>> {
+	const { env } = ctx;
 	const { metadata, modules } = await parseUpload(input.request, maxUploadBytes(env));
 	assertEdgeCanRun(env, metadata.bindings);
-	const sealed = await sealSecretBindings(env, input.worker, metadata.bindings);
+	const sealed = await sealSecretBindings(env, ctx.deps, input.worker, metadata.bindings);
 	const manifest = await buildManifest(modules);
 	const bodies = new Map(modules.map((m) => [m.name, m.bytes]));
 	try {
@@ -49,25 +50,35 @@ export async function uploadWorker(env: Env, input: UploadRequest): Promise<Resu
 			"Module storage did not accept the bundle; nothing was recorded. Retry the upload.",
 		);
 	}
-	const preconditions: Preconditions = { ...input.preconditions };
-	if (preconditions.idempotency_key !== undefined) {
-		// Secret values stay out of the fingerprint: it is stored, and a hash of a short secret can be guessed.
-		const bindings = metadata.bindings.map((b) => (b.type === "secret_text" ? { ...b, text: "(secret)" } : b));
-		preconditions.fingerprint = await fingerprint({
-			op: input.deploy ? "deploy" : "upload",
-			metadata: { ...metadata, bindings },
-			manifest,
-		});
-	}
-	return coordinatorFor(env, input.worker).upload({
-		worker: input.worker,
-		author: input.author,
-		source: input.source,
-		metadata: { ...metadata, bindings: sealed.bindings },
-		secret_values: sealed.secret_values,
+	// Secret values stay out of the fingerprint: it is stored, and a hash of a short secret can be guessed.
+	const asked = metadata.bindings.map((b) => (b.type === "secret_text" ? { ...b, text: "(secret)" } : b));
+	const print = await fingerprint(input.deploy ? "deploy" : "upload", {
+		metadata: { ...metadata, bindings: asked },
 		manifest,
-		deploy: input.deploy,
-		bindings_inherit: input.bindingsInherit ?? "strict",
-		preconditions,
 	});
+	return done(
+		await coordinatorFor(env, input.worker).upload({
+			...commandBase(ctx, input.worker, print),
+			draft: uploadDraft(metadata, sealed.bindings),
+			secret_values: sealed.secret_values,
+			manifest,
+			deploy: input.deploy,
+			bindings_inherit: input.bindingsInherit,
+		}),
+	);
+}
+
+/** What the wire format's metadata asks for, in the log's terms. */
+function uploadDraft(metadata: UploadMetadata, bindings: UploadDraft["bindings"]): UploadDraft {
+	return {
+		main_module: metadata.main_module ?? "",
+		bindings,
+		compatibility_date: metadata.compatibility_date ?? null,
+		compatibility_flags: metadata.compatibility_flags,
+		usage_model: metadata.usage_model ?? null,
+		migrations: metadata.migrations ?? null,
+		keep_bindings: metadata.keep_bindings ?? [],
+		message: metadata.annotations?.["workers/message"] ?? null,
+		tag: metadata.annotations?.["workers/tag"] ?? null,
+	};
 }

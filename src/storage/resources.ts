@@ -1,4 +1,4 @@
-import type { ResourceType } from "../upload/bindings";
+import type { ResourceType } from "../core/bindings";
 
 export interface ResourceRecord {
 	type: ResourceType;

@@ -1,17 +1,12 @@
+import type { ModuleBytes } from "../core/hash";
+import { CONTENT_TYPES, moduleNameProblem, normaliseContentType } from "../core/module-types";
 import { ApiError } from "../errors/api-error";
 import { fieldIssues, summarise } from "../errors/zod-issues";
 import { type UploadMetadata, UploadMetadataSchema } from "./metadata";
-import { CONTENT_TYPES, type ContentType, moduleNameProblem, normaliseContentType } from "./module-types";
-
-export interface ModuleUpload {
-	name: string;
-	contentType: ContentType;
-	bytes: Uint8Array;
-}
 
 export interface ParsedUpload {
 	metadata: UploadMetadata;
-	modules: ModuleUpload[];
+	modules: ModuleBytes[];
 }
 
 export const MAX_MODULES = 1000;
@@ -101,7 +96,7 @@ export async function parseUpload(request: Request, maxBytes: number): Promise<P
 	}
 	const metadata = parsed.data;
 
-	const modules: ModuleUpload[] = [];
+	const modules: ModuleBytes[] = [];
 	const names = new Set<string>();
 	for (const [name, part] of form.entries()) {
 		if (name === "metadata") continue;

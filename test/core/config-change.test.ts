@@ -61,7 +61,13 @@ describe("applyConfigPatch (change detection)", () => {
 
 describe("settings and secret patches", () => {
 	it("keeps secrets out of settings", () => {
-		expect(() => checkSettingsPatch(base, { bindings: { TOKEN: null } })).toThrow(/secrets\/TOKEN/);
+		// The rule names the binding and its reason; each adapter words the way out (/v1 names its secrets route).
+		expect(() => checkSettingsPatch(base, { bindings: { TOKEN: null } })).toThrow(
+			expect.objectContaining({
+				reason: "secret_in_settings",
+				details: { reason: "secret_in_settings", binding: "TOKEN" },
+			}),
+		);
 		expect(() =>
 			checkSettingsPatch(base, { bindings: { NEW: { name: "NEW", type: "secret_text", text: "x" } } }),
 		).toThrow(/is a secret/);

@@ -1,12 +1,8 @@
 import { describe, expect, it } from "vitest";
+import type { Binding } from "../../src/core/bindings";
 import type { Deployment, Version } from "../../src/core/model";
-import {
-	migrationMark,
-	type RollbackFacts,
-	rollbackEligibility,
-	rollbackPolicy,
-} from "../../src/core/rollback-eligibility";
-import type { Binding } from "../../src/upload/bindings";
+import { migrationMark, type RollbackFacts, rollbackEligibility } from "../../src/core/rollback-eligibility";
+import { rollbackPolicy } from "../../src/services/policy";
 
 const author = { id: "admin", email: "admin@shiplog.local" };
 

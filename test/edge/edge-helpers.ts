@@ -1,6 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import type { Deployment, TriggeredBy } from "../../src/core/model";
 import { unwrap } from "../../src/errors/api-error";
+import { commandFields } from "../fixtures/context";
 import { api, deploy, json, uploadVersion } from "../helpers";
 
 /** A request to a managed Worker through shiplog's edge (`/w/:name/*`). */
@@ -48,10 +49,10 @@ export async function coordinatorDeploy(
 ): Promise<Deployment> {
 	return unwrap(
 		await env.COORDINATOR.getByName(worker).deploy({
-			worker,
-			author: { id: "test", email: "test@shiplog.local" },
-			source: "api",
+			...commandFields(worker),
 			message: triggered_by,
+			force: false,
+			policy: { window: 10, allow_d1: false },
 			triggered_by,
 			versions: [{ version_id, percentage: 100 }],
 			rollback_from,

@@ -2,6 +2,7 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../../src/errors/api-error";
 import { uploadWorker } from "../../src/services/upload-service";
+import { serviceContext } from "../fixtures/context";
 import { api, json, uploadForm } from "../helpers";
 import { coordinatorDeploy, deployCode, edge, eventually, health, label, reporter } from "./edge-helpers";
 
@@ -116,17 +117,15 @@ describe("the edge serves a managed Worker's active deployment", () => {
 	});
 
 	it("refuses at upload a binding the built-in edge cannot provide, naming it", async () => {
-		const strict = { ...env, SHIPLOG_EDGE_UNSUPPORTED_BINDINGS: "refuse" };
 		const request = new Request("http://shiplog.test/v1/workers/needs-kv", {
 			method: "PUT",
 			body: uploadForm({ metadata: { bindings: [{ name: "CACHE", type: "kv_namespace", namespace_id: "abc" }] } }),
 		});
-		const refused = await uploadWorker(strict, {
+		const refused = await uploadWorker(serviceContext({ SHIPLOG_EDGE_UNSUPPORTED_BINDINGS: "refuse" }), {
 			worker: "needs-kv",
 			request,
-			author: { id: "t", email: "t@x" },
-			source: "api",
 			deploy: true,
+			bindingsInherit: "strict",
 		}).catch((error: unknown) => error);
 		expect(refused).toBeInstanceOf(ApiError);
 		expect(refused).toMatchObject({ status: 400, details: { edge: "built-in" } });

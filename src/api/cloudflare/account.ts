@@ -1,11 +1,12 @@
 import { z } from "@hono/zod-openapi";
 import { Hono } from "hono";
-import { unwrap } from "../../errors/api-error";
+import { SecretNameSchema } from "../../core/bindings";
+import { MessageSchema } from "../../core/metadata";
 import type { AppEnv } from "../../http/app-env";
 import { deleteSecret, putSecret } from "../../services/config-service";
+import { requireWorker } from "../../services/lookups";
 import { getLatestVersion } from "../../storage/versions";
-import { MessageSchema } from "../../upload/metadata";
-import { cloudflareActor, requireWorker } from "./context";
+import { cloudflareContext } from "./context";
 import { CF, CloudflareError, ok } from "./envelope";
 import { ACCOUNT_SUBDOMAIN, cloudflareLatestVersion, cloudflareService, cloudflareWorker } from "./present";
 import { jsonBody, workerName } from "./request";
@@ -13,7 +14,7 @@ import { jsonBody, workerName } from "./request";
 const LatestVersionPatch = z.looseObject({
 	env: z
 		.record(
-			z.string().min(1).max(128),
+			SecretNameSchema,
 			z
 				.object({ type: z.literal("secret_text"), text: z.string().max(5120, "a secret holds at most 5 KiB") })
 				.nullable(),
@@ -45,16 +46,15 @@ export const account = new Hono<AppEnv>()
 			);
 		}
 		const [secret, value] = entry;
+		const ctx = cloudflareContext(c);
 		const change = {
 			worker: name,
-			...cloudflareActor(c),
 			message: body.annotations?.["workers/message"] || null,
 			deploy: false,
 			name: secret,
 		};
-		const outcome = unwrap(
-			value === null ? await deleteSecret(c.env, change) : await putSecret(c.env, { ...change, value: value.text }),
-		);
+		const { value: outcome } =
+			value === null ? await deleteSecret(ctx, change) : await putSecret(ctx, { ...change, value: value.text });
 		const version = outcome.version ?? (await getLatestVersion(c.env.DB, name));
 		if (!version) throw new CloudflareError(CF.noVersions, `Worker ${name} has no versions.`, 404);
 		return ok(c, cloudflareLatestVersion(version));

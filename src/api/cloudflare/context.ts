@@ -1,9 +1,8 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import type { Author, Source, Version, WorkerRecord } from "../../core/model";
+import type { Author, Source } from "../../core/model";
 import type { AppEnv } from "../../http/app-env";
-import { getVersion } from "../../storage/versions";
-import { getWorker } from "../../storage/workers";
+import type { ChangeContext } from "../../services/change-context";
 import { CF, CloudflareError } from "./envelope";
 
 /** The account id in the path must be the one this shiplog answers for, as on Cloudflare. */
@@ -29,17 +28,13 @@ export function cloudflareActor(c: Context<AppEnv>): { author: Author; source: S
 	};
 }
 
-/** Wrangler reads 10007 as "this Worker does not exist yet" (a first deploy, a draft Worker for a secret). */
-export async function requireWorker(db: D1Database, name: string): Promise<WorkerRecord> {
-	const worker = await getWorker(db, name);
-	if (!worker) throw new CloudflareError(CF.workerNotFound, `Worker ${name} not found.`, 404);
-	return worker;
-}
-
-export async function requireVersion(db: D1Database, worker: string, id: string): Promise<Version> {
-	const version = await getVersion(db, worker, id);
-	if (!version) {
-		throw new CloudflareError(CF.versionNotFound, `Worker ${worker} has no version ${id}.`, 404);
-	}
-	return version;
+/** What a wrangler request hands the service layer. Wrangler sends neither Idempotency-Key nor If-Match. */
+export function cloudflareContext(c: Context<AppEnv>): ChangeContext {
+	return {
+		env: c.env,
+		deps: c.var.deps,
+		actor: cloudflareActor(c),
+		preconditions: {},
+		request_id: c.var.requestId,
+	};
 }

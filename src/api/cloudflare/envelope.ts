@@ -53,6 +53,10 @@ const CODE_FOR: Record<ErrorCode, number> = {
 
 /** Machine-readable reasons (ApiError `details.reason`) that have a Cloudflare code of their own. */
 const CODE_FOR_REASON: Record<string, number> = {
+	worker_not_found: CF.workerNotFound,
+	version_not_found: CF.versionNotFound,
+	deployment_not_found: CF.deploymentNotFound,
+	secret_not_found: CF.secretNotFound,
 	durable_object_migration_in_version_upload: CF.migrationInVersionUpload,
 	migration_tag_mismatch: CF.migrationTagConflict,
 	secrets_changed: CF.secretsChanged,
@@ -126,24 +130,19 @@ function fail(c: Context<AppEnv>, code: number, message: string, status: Content
 	return c.json(body, status);
 }
 
-function reasonOf(error: ApiError): string | undefined {
-	const details = error.details;
-	if (details && typeof details === "object" && "reason" in details) {
-		const reason = (details as { reason: unknown }).reason;
-		return typeof reason === "string" ? reason : undefined;
-	}
-	return undefined;
-}
-
 export function cloudflareCode(error: ApiError): number {
-	const reason = reasonOf(error);
+	const reason = error.reason;
 	return (reason && CODE_FOR_REASON[reason]) || CODE_FOR[error.code];
 }
 
 /** Every failure under /client/v4 leaves in Cloudflare's envelope; anything unexpected is logged and opaque. */
 export function cloudflareOnError(err: Error, c: Context<AppEnv>): Response {
 	if (err instanceof CloudflareError) return fail(c, err.code, err.message, err.status);
-	if (err instanceof ApiError) return fail(c, cloudflareCode(err), err.message, err.status);
+	if (err instanceof ApiError) {
+		const refusal = rollbackRefusal(err);
+		if (refusal instanceof CloudflareError) return fail(c, refusal.code, refusal.message, refusal.status);
+		return fail(c, cloudflareCode(err), err.message, err.status);
+	}
 	if (err instanceof HTTPException && err.status < 500) {
 		return fail(c, CF.validation, err.message || "The request could not be read.", err.status);
 	}

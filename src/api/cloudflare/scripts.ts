@@ -1,16 +1,16 @@
 import { z } from "@hono/zod-openapi";
 import { Hono } from "hono";
-import { rollbackPolicy } from "../../core/rollback-eligibility";
-import { ApiError, unwrap } from "../../errors/api-error";
+import { SecretNameSchema } from "../../core/bindings";
+import { MessageSchema } from "../../core/metadata";
 import type { AppEnv } from "../../http/app-env";
 import { deleteSecret, listSecretNames, putSecret } from "../../services/config-service";
-import { coordinatorFor } from "../../services/coordinator";
+import { deployVersions } from "../../services/deploy-service";
+import { requireVersion, requireWorker } from "../../services/lookups";
 import { uploadWorker } from "../../services/upload-service";
 import { getDeployment, listDeployments } from "../../storage/deployments";
 import { getLatestVersion, listVersions } from "../../storage/versions";
-import { MessageSchema } from "../../upload/metadata";
-import { cloudflareActor, requireVersion, requireWorker } from "./context";
-import { CF, CloudflareError, ok, rollbackRefusal } from "./envelope";
+import { cloudflareContext } from "./context";
+import { CF, CloudflareError, ok } from "./envelope";
 import {
 	cloudflareDeployment,
 	cloudflareScript,
@@ -45,30 +45,24 @@ export const scripts = new Hono<AppEnv>()
 	// Upload and deploy at 100 % (wrangler's first deploy, and any deploy that carries DO migrations).
 	.put("/:name", async (c) => {
 		const name = workerName(c);
-		const { version } = unwrap(
-			await uploadWorker(c.env, {
-				worker: name,
-				request: c.req.raw,
-				...cloudflareActor(c),
-				deploy: true,
-				bindingsInherit: bindingsInherit(c.req.query("bindings_inherit")),
-			}),
-		);
-		return ok(c, cloudflareScript(name, version));
+		const { value } = await uploadWorker(cloudflareContext(c), {
+			worker: name,
+			request: c.req.raw,
+			deploy: true,
+			bindingsInherit: bindingsInherit(c.req.query("bindings_inherit")),
+		});
+		return ok(c, cloudflareScript(name, value.version));
 	})
 	.post("/:name/versions", async (c) => {
 		const name = workerName(c);
 		await requireWorker(c.env.DB, name);
-		const { version } = unwrap(
-			await uploadWorker(c.env, {
-				worker: name,
-				request: c.req.raw,
-				...cloudflareActor(c),
-				deploy: false,
-				bindingsInherit: bindingsInherit(c.req.query("bindings_inherit")),
-			}),
-		);
-		return ok(c, cloudflareVersion(version));
+		const { value } = await uploadWorker(cloudflareContext(c), {
+			worker: name,
+			request: c.req.raw,
+			deploy: false,
+			bindingsInherit: bindingsInherit(c.req.query("bindings_inherit")),
+		});
+		return ok(c, cloudflareVersion(value.version));
 	})
 	.get("/:name/versions", async (c) => {
 		const name = workerName(c);
@@ -110,22 +104,16 @@ export const scripts = new Hono<AppEnv>()
 	.post("/:name/deployments", async (c) => {
 		const name = workerName(c);
 		const body = await jsonBody(c, CreateDeploymentBody);
-		await requireWorker(c.env.DB, name);
-		// wrangler sends "" when no --message was given.
-		const message = body.annotations?.["workers/message"] || null;
 		// An older version at 100 % is a rollback (wrangler rollback): the coordinator applies the rollback rules,
 		// and ?force=true overrides the secrets-changed refusal (Cloudflare's 10220).
-		const result = await coordinatorFor(c.env, name).deploy({
+		const { value } = await deployVersions(cloudflareContext(c), {
 			worker: name,
-			...cloudflareActor(c),
-			message,
-			triggered_by: "deployment",
 			versions: body.versions,
+			// wrangler sends "" when no --message was given.
+			message: body.annotations?.["workers/message"] || null,
 			force: c.req.query("force") === "true",
-			policy: rollbackPolicy(c.env),
 		});
-		if (!result.ok) throw rollbackRefusal(ApiError.from(result.error));
-		return ok(c, cloudflareDeployment(result.value));
+		return ok(c, cloudflareDeployment(value));
 	})
 	.delete("/:name/deployments/:deployment_id", () => {
 		throw new CloudflareError(
@@ -176,26 +164,25 @@ export const scripts = new Hono<AppEnv>()
 		const name = workerName(c);
 		const body = await jsonBody(c, SecretBody);
 		await requireWorker(c.env.DB, name);
-		unwrap(await putSecret(c.env, { worker: name, ...cloudflareActor(c), name: body.name, value: body.text }));
+		await putSecret(cloudflareContext(c), {
+			worker: name,
+			message: null,
+			deploy: true,
+			name: body.name,
+			value: body.text,
+		});
 		return ok(c, { name: body.name, type: body.type });
 	})
 	.delete("/:name/secrets/:secret", async (c) => {
 		const name = workerName(c);
 		await requireWorker(c.env.DB, name);
 		const secret = c.req.param("secret");
-		try {
-			unwrap(await deleteSecret(c.env, { worker: name, ...cloudflareActor(c), name: secret }));
-		} catch (error) {
-			if (error instanceof ApiError && error.code === "not_found") {
-				throw new CloudflareError(CF.secretNotFound, error.message, 404);
-			}
-			throw error;
-		}
+		await deleteSecret(cloudflareContext(c), { worker: name, message: null, deploy: true, name: secret });
 		return ok(c, null);
 	});
 
 const SecretBody = z.object({
-	name: z.string().min(1).max(128),
+	name: SecretNameSchema,
 	text: z.string().max(5120, "a secret holds at most 5 KiB"),
 	type: z.literal("secret_text").default("secret_text"),
 });

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import type { ConfigOutcome } from "../../coordinator/worker-coordinator";
+import type { ConfigOutcome } from "../../coordinator/commands";
 import { REFUSAL_CODES } from "../../core/rollback-eligibility";
 import { DeploymentSchema, presentVersion, VersionSchema } from "./schemas";
 

@@ -1,14 +1,14 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { rollbackPolicy } from "../../core/rollback-eligibility";
+import { MessageSchema } from "../../core/metadata";
 import { ApiError } from "../../errors/api-error";
-import { actor } from "../../http/actor";
 import type { AppEnv } from "../../http/app-env";
+import { changeContext } from "../../http/change-context";
 import { validationHook } from "../../http/errors";
-import { fingerprint, readPreconditions, takeResult } from "../../http/preconditions";
-import { coordinatorFor } from "../../services/coordinator";
+import { replayed } from "../../http/preconditions";
+import { deployVersions } from "../../services/deploy-service";
+import { requireWorker } from "../../services/lookups";
 import { getActiveDeployment, getDeployment, listDeployments } from "../../storage/deployments";
 import { decodeCursor } from "../../storage/pagination";
-import { MessageSchema } from "../../upload/metadata";
 import {
 	DeploymentSchema,
 	errorResponses,
@@ -18,7 +18,6 @@ import {
 	TrafficSplitSchema,
 	WorkerNameParam,
 } from "./schemas";
-import { requireWorker } from "./versions";
 import { etag } from "./workers";
 
 const tags = ["Deployments"];
@@ -147,22 +146,13 @@ export const deploymentsRouter = new OpenAPIHono<AppEnv>({
 	.openapi(createRouteDef, async (c) => {
 		const { name } = c.req.valid("param");
 		const body = c.req.valid("json");
-		await requireWorker(c.env.DB, name);
-		const preconditions = readPreconditions(c);
-		if (preconditions.idempotency_key !== undefined) {
-			preconditions.fingerprint = await fingerprint({ op: "deployment", body });
-		}
-		const deployment = takeResult(
+		const deployment = replayed(
 			c,
-			await coordinatorFor(c.env, name).deploy({
+			await deployVersions(changeContext(c), {
 				worker: name,
-				...actor(c),
-				message: body.message ?? null,
-				triggered_by: "deployment",
 				versions: body.versions,
-				preconditions,
+				message: body.message ?? null,
 				force: body.force || c.req.valid("query").force === "true",
-				policy: rollbackPolicy(c.env),
 			}),
 		);
 		c.header("ETag", etag(deployment.id));

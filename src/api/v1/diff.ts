@@ -1,10 +1,10 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { BindingSchema } from "../../core/bindings";
 import type { AppEnv } from "../../http/app-env";
 import { validationHook } from "../../http/errors";
 import { diffWorker } from "../../services/diff-service";
-import { BindingSchema } from "../../upload/bindings";
+import { requireWorker } from "../../services/lookups";
 import { errorResponses, presentBinding, WorkerNameParam } from "./schemas";
-import { requireWorker } from "./versions";
 
 const id = (description: string) => z.string().min(1).max(64).openapi({ description });
 const side = z.object({

@@ -3,8 +3,8 @@ import { unwrap } from "../../errors/api-error";
 import type { AppEnv } from "../../http/app-env";
 import { validationHook } from "../../http/errors";
 import { coordinatorFor } from "../../services/coordinator";
+import { requireWorker } from "../../services/lookups";
 import { errorResponses, WorkerNameParam } from "./schemas";
-import { requireWorker } from "./versions";
 
 const VersionHealthSchema = z.object({
 	version_id: z.string(),

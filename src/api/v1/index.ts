@@ -1,10 +1,12 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { requireToken } from "../../auth/bearer";
+import { ApiError } from "../../errors/api-error";
 import type { AppEnv } from "../../http/app-env";
-import { validationHook } from "../../http/errors";
+import { onError, validationHook } from "../../http/errors";
 import { deploymentsRouter } from "./deployments";
 import { diffRouter } from "./diff";
 import { healthRouter } from "./health";
+import { withV1Hint } from "./hints";
 import { resourcesRouter } from "./resources";
 import { rollbackRouter } from "./rollback";
 import { secretsRouter } from "./secrets";
@@ -13,6 +15,7 @@ import { versionsRouter } from "./versions";
 import { workersRouter } from "./workers";
 
 export const v1 = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+v1.onError((error, c) => onError(error instanceof ApiError ? withV1Hint(error) : error, c));
 v1.use("*", requireToken);
 v1.route("/workers", workersRouter);
 v1.route("/workers", versionsRouter);

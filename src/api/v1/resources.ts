@@ -1,8 +1,9 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { ApiError } from "../../errors/api-error";
 import type { AppEnv } from "../../http/app-env";
+import { changeContext } from "../../http/change-context";
 import { validationHook } from "../../http/errors";
-import { listResources, markResourceDeleted, registerResource } from "../../storage/resources";
+import { addResource, deleteResource } from "../../services/resource-service";
+import { listResources } from "../../storage/resources";
 import { errorResponses } from "./schemas";
 
 const tags = ["Resources"];
@@ -91,13 +92,9 @@ export const resourcesRouter = new OpenAPIHono<AppEnv>({ defaultHook: validation
 		return c.json({ items: await listResources(c.env.DB, { type, include_deleted }) }, 200);
 	})
 	.openapi(registerRoute, async (c) => {
-		const body = c.req.valid("json");
-		const { record, created } = await registerResource(c.env.DB, body, new Date().toISOString());
+		const { record, created } = await addResource(changeContext(c), c.req.valid("json"));
 		return created ? c.json(record, 201) : c.json(record, 200);
 	})
 	.openapi(deleteRoute, async (c) => {
-		const { type, id } = c.req.valid("param");
-		const record = await markResourceDeleted(c.env.DB, { type, id }, new Date().toISOString());
-		if (!record) throw new ApiError("not_found", `No ${type} ${id} is registered.`);
-		return c.json(record, 200);
+		return c.json(await deleteResource(changeContext(c), c.req.valid("param")), 200);
 	});

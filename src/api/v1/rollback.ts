@@ -1,16 +1,16 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import type { RollbackOutcome } from "../../coordinator/worker-coordinator";
-import { bindingsWithOutsideState, rollbackPolicy } from "../../core/rollback-eligibility";
-import { actor } from "../../http/actor";
+import { bindingsWithOutsideState } from "../../core/bindings";
+import { MessageSchema } from "../../core/metadata";
 import type { AppEnv } from "../../http/app-env";
+import { changeContext } from "../../http/change-context";
 import { validationHook } from "../../http/errors";
-import { fingerprint, readPreconditions, takeResult } from "../../http/preconditions";
-import { rollbackCandidates } from "../../rollback/candidates";
-import { coordinatorFor } from "../../services/coordinator";
-import { MessageSchema } from "../../upload/metadata";
+import { replayed } from "../../http/preconditions";
+import { requireWorker } from "../../services/lookups";
+import { rollbackPolicy } from "../../services/policy";
+import { rollbackCandidates } from "../../services/rollback-candidates";
+import { rollbackWorker } from "../../services/rollback-service";
 import { BindingRefSchema, RefusalReasonSchema } from "./change-schemas";
 import { DeploymentSchema, errorResponses, presentVersion, VersionSchema, WorkerNameParam } from "./schemas";
-import { requireWorker } from "./versions";
 import { etag } from "./workers";
 
 const tags = ["Rollbacks"];
@@ -110,23 +110,14 @@ export const rollbackRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationH
 		// is skipped, so defaults are applied here.
 		const body = RollbackRequestSchema.parse(c.req.valid("json") ?? {});
 		const force = body.force || c.req.valid("query").force === "true";
-		// No requireWorker read here: the coordinator answers 404 for a Worker that was never deployed.
-		const preconditions = readPreconditions(c);
-		if (preconditions.idempotency_key !== undefined) {
-			preconditions.fingerprint = await fingerprint({ op: "rollback", body: { ...body, force } });
-		}
-		// Rpc types drop a result branch that holds an `unknown` (bindings are loose objects), so name the type.
-		const outcome = takeResult<RollbackOutcome>(
+		const outcome = replayed(
 			c,
-			await coordinatorFor(c.env, name).rollback({
+			await rollbackWorker(changeContext(c), {
 				worker: name,
-				...actor(c),
 				message: body.message ?? null,
 				version_id: body.version_id,
 				deployment_id: body.deployment_id,
 				force,
-				policy: rollbackPolicy(c.env),
-				preconditions,
 			}),
 		);
 		c.header("ETag", etag(outcome.deployment.id));
@@ -137,7 +128,7 @@ export const rollbackRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationH
 				rollback_from: outcome.replaced.id,
 				bound_resources_changed: false as const,
 				warning: `Bound resources (KV, R2, D1, queues, Durable Objects, other Workers) were not changed by this rollback: version ${outcome.target.number}'s code now runs against their current data, which may have moved on since it was made.`,
-				bindings_with_outside_state: bindingsWithOutsideState(outcome.target),
+				bindings_with_outside_state: bindingsWithOutsideState(outcome.target.bindings),
 				overridden: outcome.overridden,
 			},
 			201,

@@ -1,8 +1,8 @@
 import { z } from "@hono/zod-openapi";
+import { BindingSchema, withoutSecretMaterial } from "../../core/bindings";
 import { type Deployment, SOURCES, TRIGGERS, type Version, WORKER_NAME, type WorkerRecord } from "../../core/model";
+import { CONTENT_TYPES } from "../../core/module-types";
 import { ERROR_CODES } from "../../errors/api-error";
-import { type Binding, BindingSchema } from "../../upload/bindings";
-import { CONTENT_TYPES } from "../../upload/module-types";
 
 export const ErrorResponseSchema = z
 	.object({
@@ -158,17 +158,7 @@ export const errorResponses = (...statuses: number[]) =>
 	);
 
 /** Secret values never leave shiplog: bindings are shown with them removed. */
-export function presentBinding(binding: Binding): Binding {
-	if (binding.type === "secret_text") {
-		const { text: _text, secret_ref: _ref, ...rest } = binding as Binding & { secret_ref?: unknown };
-		return rest as Binding;
-	}
-	if (binding.type === "secret_key") {
-		const { key_base64: _k, key_jwk: _j, ...rest } = binding as Binding & { key_base64?: unknown; key_jwk?: unknown };
-		return rest as Binding;
-	}
-	return binding;
-}
+export const presentBinding = withoutSecretMaterial;
 
 export function presentVersion(version: Version): z.infer<typeof VersionSchema> {
 	const { migrations: _migrations, ...rest } = version;

@@ -1,22 +1,20 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { actor } from "../../http/actor";
+import { SecretNameSchema } from "../../core/bindings";
+import { MessageSchema } from "../../core/metadata";
 import type { AppEnv } from "../../http/app-env";
+import { changeContext } from "../../http/change-context";
 import { validationHook } from "../../http/errors";
-import { readPreconditions, takeResult } from "../../http/preconditions";
+import { replayed } from "../../http/preconditions";
 import { deleteSecret, listSecretNames, putSecret } from "../../services/config-service";
-import { MessageSchema } from "../../upload/metadata";
+import { requireWorker } from "../../services/lookups";
 import { ConfigOutcomeSchema, presentOutcome } from "./change-schemas";
 import { errorResponses, WorkerNameParam } from "./schemas";
-import { requireWorker } from "./versions";
 import { etag } from "./workers";
 
 const tags = ["Secrets"];
 const security = [{ bearer: [] }];
 
-const SecretNameParam = z
-	.string()
-	.regex(/^[A-Za-z_$][A-Za-z0-9_$]{0,127}$/, "a secret name must be a JavaScript identifier of at most 128 characters")
-	.openapi({ param: { name: "secret", in: "path" }, example: "API_KEY" });
+const SecretNameParam = SecretNameSchema.openapi({ param: { name: "secret", in: "path" }, example: "API_KEY" });
 
 const params = z.object({ name: WorkerNameParam, secret: SecretNameParam });
 
@@ -88,17 +86,9 @@ export const secretsRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
 	.openapi(putRoute, async (c) => {
 		const { name, secret } = c.req.valid("param");
 		const { value, message } = c.req.valid("json");
-		await requireWorker(c.env.DB, name);
-		const outcome = takeResult(
+		const outcome = replayed(
 			c,
-			await putSecret(c.env, {
-				worker: name,
-				...actor(c),
-				message,
-				name: secret,
-				value,
-				preconditions: readPreconditions(c),
-			}),
+			await putSecret(changeContext(c), { worker: name, message: message ?? null, deploy: true, name: secret, value }),
 		);
 		c.header("ETag", etag(outcome.active_deployment_id));
 		return outcome.changed ? c.json(presentOutcome(outcome), 201) : c.json(presentOutcome(outcome), 200);
@@ -106,16 +96,9 @@ export const secretsRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
 	.openapi(deleteRoute, async (c) => {
 		const { name, secret } = c.req.valid("param");
 		const { message } = c.req.valid("query");
-		await requireWorker(c.env.DB, name);
-		const outcome = takeResult(
+		const outcome = replayed(
 			c,
-			await deleteSecret(c.env, {
-				worker: name,
-				...actor(c),
-				message,
-				name: secret,
-				preconditions: readPreconditions(c),
-			}),
+			await deleteSecret(changeContext(c), { worker: name, message: message ?? null, deploy: true, name: secret }),
 		);
 		c.header("ETag", etag(outcome.active_deployment_id));
 		return outcome.changed ? c.json(presentOutcome(outcome), 201) : c.json(presentOutcome(outcome), 200);

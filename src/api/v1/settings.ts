@@ -1,18 +1,17 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { actor } from "../../http/actor";
-import type { AppEnv } from "../../http/app-env";
-import { validationHook } from "../../http/errors";
-import { readPreconditions, takeResult } from "../../http/preconditions";
-import { changeSettings } from "../../services/config-service";
 import {
 	CompatibilityDateSchema,
 	CompatibilityFlagsSchema,
 	MessageSchema,
 	UsageModelSchema,
-} from "../../upload/metadata";
+} from "../../core/metadata";
+import type { AppEnv } from "../../http/app-env";
+import { changeContext } from "../../http/change-context";
+import { validationHook } from "../../http/errors";
+import { replayed } from "../../http/preconditions";
+import { changeSettings } from "../../services/config-service";
 import { ConfigOutcomeSchema, presentOutcome } from "./change-schemas";
 import { errorResponses, WorkerNameParam } from "./schemas";
-import { requireWorker } from "./versions";
 import { etag } from "./workers";
 
 export const SettingsPatchSchema = z
@@ -67,17 +66,10 @@ export const settingsRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationH
 	patchRoute,
 	async (c) => {
 		const { name } = c.req.valid("param");
-		const body = c.req.valid("json");
-		await requireWorker(c.env.DB, name);
-		const outcome = takeResult(
+		const { message, ...body } = c.req.valid("json");
+		const outcome = replayed(
 			c,
-			await changeSettings(c.env, {
-				worker: name,
-				...actor(c),
-				message: body.message,
-				body,
-				preconditions: readPreconditions(c),
-			}),
+			await changeSettings(changeContext(c), { worker: name, message: message ?? null, deploy: true, body }),
 		);
 		c.header("ETag", etag(outcome.active_deployment_id));
 		return outcome.changed ? c.json(presentOutcome(outcome), 201) : c.json(presentOutcome(outcome), 200);

@@ -2,10 +2,10 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { ApiError } from "../../errors/api-error";
 import type { AppEnv } from "../../http/app-env";
 import { validationHook } from "../../http/errors";
+import { requireVersion, requireWorker } from "../../services/lookups";
 import { getModule } from "../../storage/modules";
 import { decodeCursor } from "../../storage/pagination";
-import { getVersion, listVersions } from "../../storage/versions";
-import { getWorker } from "../../storage/workers";
+import { listVersions } from "../../storage/versions";
 import { errorResponses, IdParam, PageQuery, pageOf, presentVersion, VersionSchema, WorkerNameParam } from "./schemas";
 
 const tags = ["Versions"];
@@ -85,18 +85,6 @@ const moduleRoute = createRoute({
 		...errorResponses(400, 401, 404),
 	},
 });
-
-export async function requireWorker(db: D1Database, name: string) {
-	const worker = await getWorker(db, name);
-	if (!worker) throw new ApiError("not_found", `No managed Worker is called ${name}.`);
-	return worker;
-}
-
-export async function requireVersion(db: D1Database, name: string, id: string) {
-	const version = await getVersion(db, name, id);
-	if (!version) throw new ApiError("not_found", `Worker ${name} has no version ${id}.`);
-	return version;
-}
 
 export const versionsRouter = new OpenAPIHono<AppEnv>({
 	defaultHook: validationHook,

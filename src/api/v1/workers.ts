@@ -1,10 +1,10 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { ApiError } from "../../errors/api-error";
-import { actor } from "../../http/actor";
 import type { AppEnv } from "../../http/app-env";
+import { changeContext } from "../../http/change-context";
 import { validationHook } from "../../http/errors";
-import { readPreconditions, takeResult } from "../../http/preconditions";
+import { replayed } from "../../http/preconditions";
 import { uploadWorker } from "../../services/upload-service";
 import { getActiveDeployment } from "../../storage/deployments";
 import { getWorker, listWorkers } from "../../storage/workers";
@@ -124,15 +124,9 @@ export const workersRouter = new OpenAPIHono<AppEnv>({
 
 /** Both upload routes: store the bundle, deploy it or not, and answer with what was recorded. */
 async function upload(c: Context<AppEnv>, name: string, deploy: boolean) {
-	const outcome = takeResult(
+	const outcome = replayed(
 		c,
-		await uploadWorker(c.env, {
-			worker: name,
-			request: c.req.raw,
-			...actor(c),
-			deploy,
-			preconditions: readPreconditions(c),
-		}),
+		await uploadWorker(changeContext(c), { worker: name, request: c.req.raw, deploy, bindingsInherit: "strict" }),
 	);
 	const tag = etag(outcome.deployment?.id);
 	if (tag) c.header("ETag", tag);

@@ -1,9 +1,9 @@
 import type { Version } from "../core/model";
 import { type RefusalReason, type RollbackPolicy, rollbackEligibility } from "../core/rollback-eligibility";
 import { getActiveDeployment } from "../storage/deployments";
+import { loadRollbackFacts } from "../storage/rollback-facts";
 import { getLatestVersions } from "../storage/versions";
 import { getWorker } from "../storage/workers";
-import { loadRollbackFacts } from "./load-facts";
 
 export interface RollbackCandidate {
 	version: Version;

@@ -1,21 +1,24 @@
 import { z } from "@hono/zod-openapi";
 
-/**
- * Binding shapes accepted in upload metadata: Cloudflare's binding kinds with their identifying fields
- * (see reference/cloudflare-api.md §1.4). Fields beyond those listed are kept as sent.
- */
-const name = z
+/** A binding's name is how code reaches it (`env.NAME`): a JavaScript identifier. Secrets follow the same rule. */
+export const BINDING_NAME = /^[A-Za-z_$][A-Za-z0-9_$]{0,127}$/;
+
+const name = z.string().regex(BINDING_NAME, "a binding name must be a JavaScript identifier of at most 128 characters");
+
+/** The one rule for secret names, whichever API sets them. */
+export const SecretNameSchema = z
 	.string()
-	.regex(
-		/^[A-Za-z_$][A-Za-z0-9_$]{0,127}$/,
-		"a binding name must be a JavaScript identifier of at most 128 characters",
-	);
+	.regex(BINDING_NAME, "a secret name must be a JavaScript identifier of at most 128 characters");
 const id = z.string().min(1).max(256);
 
 function kind<T extends string, S extends z.ZodRawShape>(type: T, shape: S) {
 	return z.looseObject({ name, type: z.literal(type), ...shape });
 }
 
+/**
+ * Binding shapes accepted in upload metadata: Cloudflare's binding kinds with their identifying fields
+ * (see reference/cloudflare-api.md §1.4). Fields beyond those listed are kept as sent.
+ */
 export const BindingSchema = z
 	.discriminatedUnion("type", [
 		kind("plain_text", {
@@ -78,6 +81,34 @@ export type BindingType = Binding["type"];
 /** The resources a binding points at that can be deleted from under a Worker. */
 export type ResourceType = "kv_namespace" | "r2_bucket" | "queue" | "d1";
 
+export const SECRET_BINDING_TYPES: ReadonlySet<BindingType> = new Set<BindingType>(["secret_text", "secret_key"]);
+
+/** Secrets hold values that never leave shiplog; settings cannot touch them, responses never show them. */
+export const isSecretBinding = (b: Binding | null | undefined): boolean =>
+	b !== null && b !== undefined && SECRET_BINDING_TYPES.has(b.type);
+
+/** A binding as it may be shown: the value of a secret, and where shiplog keeps it, removed. */
+export function withoutSecretMaterial(binding: Binding): Binding {
+	if (binding.type === "secret_text") {
+		const { text: _text, secret_ref: _ref, ...rest } = binding as Binding & { secret_ref?: unknown };
+		return rest as Binding;
+	}
+	if (binding.type === "secret_key") {
+		const {
+			key_base64: _k,
+			key_jwk: _j,
+			secret_ref: _r,
+			...rest
+		} = binding as Binding & {
+			key_base64?: unknown;
+			key_jwk?: unknown;
+			secret_ref?: unknown;
+		};
+		return rest as Binding;
+	}
+	return binding;
+}
+
 export function boundResource(binding: Binding): { type: ResourceType; id: string } | undefined {
 	switch (binding.type) {
 		case "kv_namespace":
@@ -91,4 +122,32 @@ export function boundResource(binding: Binding): { type: ResourceType; id: strin
 		default:
 			return undefined;
 	}
+}
+
+export function boundResources(bindings: Binding[]): { type: ResourceType; id: string }[] {
+	return bindings.flatMap((b) => {
+		const r = boundResource(b);
+		return r ? [r] : [];
+	});
+}
+
+/** Bindings whose data or behaviour lives outside the version, so a rollback leaves them as they are now. */
+const OUTSIDE_STATE: ReadonlySet<BindingType> = new Set<BindingType>([
+	"kv_namespace",
+	"r2_bucket",
+	"d1",
+	"queue",
+	"durable_object_namespace",
+	"service",
+	"hyperdrive",
+	"vectorize",
+	"analytics_engine",
+	"workflow",
+	"pipelines",
+	"dispatch_namespace",
+	"secrets_store_secret",
+]);
+
+export function bindingsWithOutsideState(bindings: Binding[]): { name: string; type: string }[] {
+	return bindings.filter((b) => OUTSIDE_STATE.has(b.type)).map((b) => ({ name: b.name, type: b.type }));
 }

@@ -1,5 +1,7 @@
-import type { Deployment } from "../core/model";
-import type { HealthPolicy } from "./edge-config";
+import type { DeployCommand } from "../../coordinator/commands";
+import type { Author, Deployment } from "../../core/model";
+import type { RollbackPolicy } from "../../core/rollback-eligibility";
+import type { HealthPolicy } from "../edge-config";
 import type { Counts } from "./health-window";
 
 export interface RollbackDecision {
@@ -8,6 +10,8 @@ export interface RollbackDecision {
 	failing: string;
 	message: string;
 }
+
+export const AUTO_ROLLBACK_AUTHOR: Author = { id: "shiplog", email: "auto-rollback@shiplog.local" };
 
 /**
  * During a gradual rollout (two versions), rolls back when the newest version's error rate within this
@@ -32,5 +36,31 @@ export function autoRollbackDecision(
 			`Automatic rollback: version ${newest} failed ${counts.errors} of ${counts.requests} requests ` +
 			`(${pct(rate)}, ${counts.exceptions} exceptions) in the last ${Math.round(policy.windowMs / 1000)} s ` +
 			`of deployment ${deployment.id}; the threshold is ${pct(policy.errorRate)} over at least ${policy.minRequests} requests.`,
+	};
+}
+
+/**
+ * The deployment an automatic rollback makes: the other version at 100 %, conditional on the split still
+ * being active, so a person's deployment that lands first wins (412) and the rollback is dropped.
+ */
+export function autoRollbackCommand(
+	worker: string,
+	split: Deployment,
+	decision: RollbackDecision,
+	at: string,
+	policy: RollbackPolicy,
+): DeployCommand {
+	return {
+		worker,
+		author: AUTO_ROLLBACK_AUTHOR,
+		source: "edge",
+		at,
+		message: decision.message,
+		triggered_by: "auto_rollback",
+		versions: [{ version_id: decision.keep, percentage: 100 }],
+		rollback_from: split.id,
+		preconditions: { if_match: split.id },
+		force: false,
+		policy,
 	};
 }

@@ -1,12 +1,13 @@
+import { boundResources } from "../core/bindings";
 import type { Deployment, Version } from "../core/model";
-import { boundResources } from "../core/resources";
 import { migrationMark, type RollbackFacts } from "../core/rollback-eligibility";
-import { getResources } from "../storage/resources";
-import { getMigrationHistory, getVersionsByIds } from "../storage/versions";
+import { getResources } from "./resources";
+import { getMigrationHistory, getVersionsByIds } from "./versions";
 
 /**
  * Reads from D1 what rollbackEligibility needs to judge `targets` against the active deployment. The
- * coordinator calls it inside its queue, so a rollback is judged against the state it commits on.
+ * coordinator calls it inside its queue, so a rollback is judged against the state it commits on; the
+ * rollback candidates list calls it too, so both judge by the same facts.
  */
 export async function loadRollbackFacts(
 	db: D1Database,

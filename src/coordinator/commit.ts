@@ -1,0 +1,109 @@
+import { boundResources } from "../core/bindings";
+import type { Preconditions } from "../core/preconditions";
+import { ApiError } from "../errors/api-error";
+import { insertDeployment } from "../storage/deployments";
+import { storeIdempotentResult } from "../storage/idempotency";
+import { registerOnFirstUse } from "../storage/resources";
+import { insertSecretValue } from "../storage/secret-values";
+import { insertVersion } from "../storage/versions";
+import { advanceWorker, guardCounters, releaseGuard } from "../storage/workers";
+import type { Change, Counters, WriterState } from "./commands";
+import type { LocalState } from "./local-state";
+
+const GUARD_FAILURE = /NOT NULL constraint failed: write_guard\.ok/;
+/** When D1 cannot say whether a write landed, the alarm asks again after this long. */
+export const SETTLE_RETRY_MS = 5_000;
+
+/** D1 moved on since this coordinator last wrote (its storage was lost, or another writer ran): plan again. */
+export class StaleCounters extends Error {
+	constructor() {
+		super("D1 moved on since this coordinator last wrote");
+	}
+}
+
+/**
+ * Commits a planned change as one guarded D1 batch (docs/consistency.md): the compare-and-set on the
+ * counters, the pointer, the rows, the idempotency result, all or nothing. Returns the counters after it.
+ * A batch whose reply is lost is settled by looking it up; the client hears of success only if it landed.
+ */
+export async function commitChange<T>(
+	db: D1Database,
+	local: LocalState,
+	alarm: (at: number) => Promise<void>,
+	state: WriterState,
+	change: Change<T>,
+	pre: Preconditions,
+	at: string,
+): Promise<Counters> {
+	const { version, deployment } = change;
+	const next: Counters = {
+		version_count: version ? version.number : state.version_count,
+		deployment_count: deployment ? deployment.number : state.deployment_count,
+		active_deployment_id: deployment ? deployment.id : state.active_deployment_id,
+	};
+	// The workers row goes first: versions and deployments reference it.
+	const statements = [guardCounters(db, state.worker, state), advanceWorker(db, { name: state.worker, now: at, next })];
+	if (version) statements.push(insertVersion(db, version));
+	if (deployment) statements.push(insertDeployment(db, deployment));
+	for (const value of change.secret_values ?? []) statements.push(insertSecretValue(db, value));
+	// First use of a bound resource registers it, in the same batch as the version that binds it.
+	for (const resource of version ? boundResources(version.bindings) : []) {
+		statements.push(registerOnFirstUse(db, resource, `worker:${state.worker}`, at));
+	}
+	if (pre.idempotency_key !== undefined) {
+		statements.push(
+			storeIdempotentResult(db, {
+				worker: state.worker,
+				key: pre.idempotency_key,
+				fingerprint: pre.fingerprint ?? "",
+				result: change.result,
+				now: at,
+			}),
+		);
+	}
+	statements.push(releaseGuard(db));
+
+	local.writePending({ version_id: version?.id ?? null, deployment_id: deployment?.id ?? null, next }, at);
+	try {
+		await db.batch(statements);
+	} catch (error) {
+		if (GUARD_FAILURE.test(String(error))) {
+			local.clearPending();
+			throw new StaleCounters();
+		}
+		console.error(JSON.stringify({ at: "coordinator.commit", worker: state.worker, error: String(error) }));
+		// The batch may or may not have landed: settle it now (or leave it to the alarm).
+		const landed = await settlePending(db, local, alarm, state.worker).catch(() => false);
+		if (landed) return next;
+		throw new ApiError("unavailable", "Storage did not confirm the change; retry it (with the same Idempotency-Key).");
+	}
+	local.transaction(() => {
+		local.write({ worker: state.worker, ...next });
+		local.clearPending();
+	});
+	return next;
+}
+
+/** Finds out whether a write whose outcome was unknown reached D1, and adopts or drops it. */
+export async function settlePending(
+	db: D1Database,
+	local: LocalState,
+	alarm: (at: number) => Promise<void>,
+	worker: string,
+): Promise<boolean> {
+	const pending = local.readPending();
+	if (!pending) return false;
+	try {
+		const id = pending.deployment_id ?? pending.version_id;
+		const table = pending.deployment_id ? "deployments" : "versions";
+		const landed = await db.prepare(`SELECT 1 AS found FROM ${table} WHERE id = ?1`).bind(id).first();
+		local.transaction(() => {
+			if (landed) local.write({ worker, ...pending.next });
+			local.clearPending();
+		});
+		return landed !== null;
+	} catch (error) {
+		await alarm(Date.now() + SETTLE_RETRY_MS);
+		throw new ApiError("unavailable", "Storage is not answering; retry shortly.", { cause: String(error) });
+	}
+}

@@ -1,0 +1,32 @@
+import type { Deployment, TrafficSplit } from "../core/model";
+import { type ChangeContext, commandBase, type Done, done } from "./change-context";
+import { coordinatorFor } from "./coordinator";
+import { fingerprint } from "./fingerprint";
+import { requireWorker } from "./lookups";
+import { rollbackPolicy } from "./policy";
+
+export interface DeployRequest {
+	worker: string;
+	versions: TrafficSplit[];
+	message: string | null;
+	/** An older version at 100 % is a rollback and meets the rollback rules; force overrides changed secrets. */
+	force: boolean;
+}
+
+/** A deployment of uploaded versions: one at 100 %, or two split by percentage (a gradual rollout). */
+export async function deployVersions(ctx: ChangeContext, input: DeployRequest): Promise<Done<Deployment>> {
+	await requireWorker(ctx.env.DB, input.worker);
+	const print = await fingerprint("deployment", {
+		body: { versions: input.versions, message: input.message ?? undefined, force: input.force },
+	});
+	return done(
+		await coordinatorFor(ctx.env, input.worker).deploy({
+			...commandBase(ctx, input.worker, print),
+			message: input.message,
+			triggered_by: "deployment",
+			versions: input.versions,
+			force: input.force,
+			policy: rollbackPolicy(ctx.env),
+		}),
+	);
+}

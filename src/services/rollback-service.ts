@@ -1,0 +1,35 @@
+import type { RollbackOutcome } from "../coordinator/commands";
+import type { RollbackTargetSpec } from "../core/rollback-target";
+import { type ChangeContext, commandBase, type Done, done } from "./change-context";
+import { coordinatorFor } from "./coordinator";
+import { fingerprint } from "./fingerprint";
+import { rollbackPolicy } from "./policy";
+
+export interface RollbackRequest extends RollbackTargetSpec {
+	worker: string;
+	message: string | null;
+	/** Go ahead even though secrets changed since the target (restores their old values). */
+	force: boolean;
+}
+
+/**
+ * Deploys an earlier version at 100 % (by default the previous deployment that ran another version at
+ * 100 %), if the rollback rules allow it. The coordinator judges it against the state it commits on, and
+ * answers 404 for a Worker that was never deployed.
+ */
+export async function rollbackWorker(ctx: ChangeContext, input: RollbackRequest): Promise<Done<RollbackOutcome>> {
+	const { worker, message, version_id, deployment_id, force } = input;
+	const print = await fingerprint("rollback", {
+		body: { version_id, deployment_id, message: message ?? undefined, force },
+	});
+	return done<RollbackOutcome>(
+		await coordinatorFor(ctx.env, worker).rollback({
+			...commandBase(ctx, worker, print),
+			message,
+			version_id,
+			deployment_id,
+			force,
+			policy: rollbackPolicy(ctx.env),
+		}),
+	);
+}
