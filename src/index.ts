@@ -1,5 +1,6 @@
 import { createApp } from "./app";
 import { runAudit } from "./audit/run-audit";
+import { systemDeps } from "./deps/deps";
 
 export { WorkerCoordinator } from "./coordinator/worker-coordinator";
 export { ServiceBinding } from "./edge/service-binding";
@@ -9,6 +10,6 @@ const app = createApp();
 export default {
 	fetch: app.fetch,
 	async scheduled(controller, env, ctx) {
-		ctx.waitUntil(runAudit(env, `cron:${controller.cron}`));
+		ctx.waitUntil(runAudit(env, systemDeps, `cron:${controller.cron}`));
 	},
 } satisfies ExportedHandler<Env>;

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { runAudit } from "../src/audit/run-audit";
+import { systemDeps } from "../src/deps/deps";
 import { revealSecrets } from "../src/secrets/reveal";
 import { getVersion } from "../src/storage/versions";
 import { testApp } from "./fixtures/app";
@@ -193,7 +194,7 @@ describe("secrets", () => {
 		await keep(patchJson("/v1/workers/sec-leak/rollback", { version_id: put.version.id, force: true }, "POST"));
 		await keep(patchJson("/v1/workers/sec-leak/secrets/BAD", { value: 42 }, "PUT"));
 		await keep(api("/openapi.json"));
-		await runAudit(env, "test");
+		await runAudit(env, systemDeps, "test");
 
 		for (const text of [...bodies, ...logged]) expect(text).not.toContain(value);
 		const tables = await env.DB.prepare(

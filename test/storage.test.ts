@@ -10,6 +10,7 @@ import { runAudit } from "../src/audit/run-audit";
 import type { WorkerCoordinator } from "../src/coordinator/worker-coordinator";
 import { buildManifest, sha256Hex } from "../src/core/hash";
 import type { Deployment, Version } from "../src/core/model";
+import { systemDeps } from "../src/deps/deps";
 import worker from "../src/index";
 import { coordinatorFor } from "../src/services/coordinator";
 import { getActiveDeployment, getDeployment, insertDeployment, listDeployments } from "../src/storage/deployments";
@@ -17,48 +18,18 @@ import { getModule, HEAD_FIRST_BYTES, moduleKey, putModule } from "../src/storag
 import { decodeCursor, encodeCursor } from "../src/storage/pagination";
 import { getVersion, insertVersion, listVersions } from "../src/storage/versions";
 import { advanceWorker, getWorker, guardCounters, releaseGuard } from "../src/storage/workers";
+import { aDeployment, aVersion } from "./fixtures/models";
 import { deploy } from "./helpers";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
-const author = { id: "u1", email: "u1@example.com" };
-
-function version(worker: string, number: number): Version {
-	return {
-		id: `v-${worker}-${number}`,
-		worker,
-		number,
-		created_on: "2026-11-30T00:00:00.000Z",
-		author,
-		source: "api",
-		message: null,
-		tag: null,
-		triggered_by: "upload",
-		main_module: "index.js",
+const version = (worker: string, number: number): Version =>
+	aVersion(worker, number, {
 		modules: [{ name: "index.js", content_type: "application/javascript+module", sha256: "ab", size: 1 }],
 		bindings: [{ name: "A", type: "plain_text", text: "a" }],
-		compatibility_date: "2026-11-01",
-		compatibility_flags: [],
-		usage_model: "standard",
-		migration_tag: null,
-		migrations: null,
-	};
-}
+	});
 
-function deployment(worker: string, number: number, versionId: string): Deployment {
-	return {
-		id: `d-${worker}-${number}`,
-		worker,
-		number,
-		created_on: "2026-11-30T00:00:00.000Z",
-		author,
-		source: "api",
-		message: "m",
-		triggered_by: "upload",
-		rollback_from: null,
-		strategy: "percentage",
-		versions: [{ version_id: versionId, percentage: 100 }],
-	};
-}
+const deployment = (worker: string, number: number, versionId: string): Deployment =>
+	aDeployment(worker, number, versionId, { message: "m" });
 
 async function write(worker: string, n: number) {
 	const v = version(worker, n);
@@ -210,11 +181,11 @@ describe("the scheduled audit", () => {
 		const ctx = createExecutionContext();
 		await worker.scheduled(createScheduledController({ cron: "17 * * * *", scheduledTime: Date.now() }), env, ctx);
 		await waitOnExecutionContext(ctx);
-		const clean = await runAudit(env, "test");
+		const clean = await runAudit(env, systemDeps, "test");
 		expect(clean.problems.filter((p) => p.worker === "audited")).toEqual([]);
 
 		await env.DB.prepare("UPDATE workers SET active_deployment_id = 'nowhere' WHERE name = 'audited'").run();
-		const dirty = await runAudit(env, "test");
+		const dirty = await runAudit(env, systemDeps, "test");
 		expect(dirty.problems).toContainEqual({ worker: "audited", problem: expect.stringContaining("not the latest") });
 		const runs = await env.DB.prepare("SELECT trigger FROM audit_runs ORDER BY started_on").all<{ trigger: string }>();
 		expect(runs.results.map((r) => r.trigger)).toEqual(expect.arrayContaining(["cron:17 * * * *", "test"]));

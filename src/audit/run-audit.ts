@@ -1,3 +1,4 @@
+import type { Deps } from "../deps/deps";
 import { purgeExpiredKeys } from "../storage/idempotency";
 import type { LogProblem } from "./check-log";
 import { checkWorkerInvariants } from "./invariants";
@@ -9,16 +10,16 @@ const AUDIT_DEPTH = 10;
  * Checks every managed Worker's invariants, records the run (problems and all) in audit_runs, and
  * drops idempotency keys past their 24 hours.
  */
-export async function runAudit(env: Env, trigger: string) {
-	const started = new Date();
+export async function runAudit(env: Env, deps: Deps, trigger: string) {
+	const started = deps.clock.now();
 	const { results } = await env.DB.prepare("SELECT name FROM workers ORDER BY name").all<{ name: string }>();
 	const problems: LogProblem[] = [];
 	for (const { name } of results) problems.push(...(await checkWorkerInvariants(env, name, AUDIT_DEPTH)));
 	const purged = await purgeExpiredKeys(env.DB, started);
 	const run = {
-		id: crypto.randomUUID(),
+		id: deps.ids.uuid(),
 		started_on: started.toISOString(),
-		finished_on: new Date().toISOString(),
+		finished_on: deps.clock.now().toISOString(),
 		trigger,
 		workers_checked: results.length,
 		problems,

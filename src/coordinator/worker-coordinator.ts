@@ -48,7 +48,9 @@ export class WorkerCoordinator extends DurableObject<Env> {
 	private readonly queue = new SerialQueue();
 	private readonly inflight = new InflightKeys();
 	private readonly monitor = new HealthMonitor(healthPolicy(this.env));
-	private readonly ids = systemDeps.ids;
+	/** Its clock and ids are the system's: what it records carries the time each command brings. */
+	private readonly deps = systemDeps;
+	private readonly ids = this.deps.ids;
 
 	upload(command: UploadCommand): Promise<Result<UploadOutcome>> {
 		// An upload that does not deploy leaves the pointer alone, so If-Match has nothing to guard.
@@ -91,7 +93,7 @@ export class WorkerCoordinator extends DurableObject<Env> {
 	/** Counts from the edge; may roll a failing gradual rollout back (returns that deployment). */
 	recordTraffic(worker: string, reports: TrafficReport[]): Promise<Result<Deployment | null>> {
 		return answer("edge.recordTraffic", worker, async () => {
-			const now = Date.now();
+			const now = this.deps.clock.now().getTime();
 			this.monitor.record(reports, now);
 			const active = await this.edgeActive(worker);
 			if (active?.versions.length !== 2 || !reports.some((r) => r.deployment_id === active.id)) return null;
@@ -102,7 +104,7 @@ export class WorkerCoordinator extends DurableObject<Env> {
 			const newest = serving.reduce((a, b) => (b.number > a.number ? b : a)).id;
 			const decision = this.monitor.decide(active, newest, now);
 			if (!decision || this.local.read()?.active_deployment_id !== active.id) return null;
-			const at = systemDeps.clock.now().toISOString();
+			const at = new Date(now).toISOString();
 			const result = await this.deploy(autoRollbackCommand(worker, active, decision, at, rollbackPolicy(this.env)));
 			if (!result.ok) this.monitor.abandon(active.id);
 			return result.ok ? result.value : null;
@@ -112,7 +114,7 @@ export class WorkerCoordinator extends DurableObject<Env> {
 	/** Per-version request and error counts over the health window. */
 	health(worker: string): Promise<Result<WorkerHealth>> {
 		return answer("edge.health", worker, async () =>
-			this.monitor.report(worker, await this.edgeActive(worker), Date.now()),
+			this.monitor.report(worker, await this.edgeActive(worker), this.deps.clock.now().getTime()),
 		);
 	}
 

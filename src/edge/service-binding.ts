@@ -1,4 +1,5 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
+import { systemDeps } from "../deps/deps";
 import { serveManaged } from "./serve";
 import type { ServiceBindingProps } from "./worker-env";
 
@@ -12,7 +13,7 @@ export class ServiceBinding extends WorkerEntrypoint<Env, ServiceBindingProps> {
 	override async fetch(request: Request): Promise<Response> {
 		const { target, entrypoint } = this.ctx.props;
 		return serveManaged(this.env, this.ctx, { worker: target, url: request.url }, request, {
-			requestId: crypto.randomUUID(),
+			requestId: systemDeps.ids.uuid(),
 			entrypoint,
 		});
 	}

@@ -3,47 +3,10 @@ import type { Binding } from "../../src/core/bindings";
 import type { Deployment, Version } from "../../src/core/model";
 import { migrationMark, type RollbackFacts, rollbackEligibility } from "../../src/core/rollback-eligibility";
 import { rollbackPolicy } from "../../src/services/policy";
+import { aDeployment, aVersion } from "../fixtures/models";
 
-const author = { id: "admin", email: "admin@shiplog.local" };
-
-function version(number: number, extra: Partial<Version> = {}): Version {
-	return {
-		id: `v${number}`,
-		worker: "w",
-		number,
-		created_on: "2026-11-01T00:00:00.000Z",
-		author,
-		source: "api",
-		message: null,
-		tag: null,
-		triggered_by: "upload",
-		main_module: "index.js",
-		modules: [],
-		bindings: [],
-		compatibility_date: "2026-11-01",
-		compatibility_flags: [],
-		usage_model: "standard",
-		migration_tag: null,
-		migrations: null,
-		...extra,
-	};
-}
-
-function deploymentOf(v: Version): Deployment {
-	return {
-		id: `d-${v.id}`,
-		worker: "w",
-		number: v.number,
-		created_on: v.created_on,
-		author,
-		source: "api",
-		message: null,
-		triggered_by: "upload",
-		rollback_from: null,
-		strategy: "percentage",
-		versions: [{ version_id: v.id, percentage: 100 }],
-	};
-}
+const version = (number: number, extra: Partial<Version> = {}) => aVersion("w", number, { id: `v${number}`, ...extra });
+const deploymentOf = (v: Version): Deployment => aDeployment("w", v.number, v.id, { id: `d-${v.id}` });
 
 /** Facts for a Worker whose versions are `all` and whose active deployment runs the last of them. */
 function facts(all: Version[], resources: Record<string, string | null> = {}): RollbackFacts {

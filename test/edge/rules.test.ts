@@ -9,20 +9,10 @@ import { edgeTarget } from "../../src/edge/routing";
 import { parseDictionary } from "../../src/edge/structured-fields";
 import { chooseVersion, keyPoint, overriddenVersion } from "../../src/edge/version-choice";
 import { workerCode } from "../../src/edge/worker-code";
+import { aDeployment, aVersion } from "../fixtures/models";
 
-const deployment = (versions: Deployment["versions"]): Deployment => ({
-	id: "d1",
-	worker: "shop",
-	number: 2,
-	created_on: "2026-11-01T00:00:00.000Z",
-	author: { id: "a", email: "a@x" },
-	source: "api",
-	message: null,
-	triggered_by: "deployment",
-	rollback_from: null,
-	strategy: "percentage",
-	versions,
-});
+const deployment = (versions: Deployment["versions"]): Deployment =>
+	aDeployment("shop", 2, versions, { id: "d1", triggered_by: "deployment" });
 
 describe("version overrides header (RFC 8941 dictionary)", () => {
 	it("reads strings, tokens and parameters, and the last duplicate wins", () => {
@@ -144,25 +134,11 @@ describe("edge configuration and routing", () => {
 });
 
 describe("worker code", () => {
-	const version: Version = {
+	const version: Version = aVersion("shop", 1, {
 		id: "v1",
-		worker: "shop",
-		number: 1,
-		created_on: "2026-11-01T00:00:00.000Z",
-		author: { id: "a", email: "a@x" },
-		source: "api",
-		message: null,
-		tag: null,
-		triggered_by: "upload",
-		main_module: "index.js",
-		modules: [],
-		bindings: [],
 		compatibility_date: null,
 		compatibility_flags: ["nodejs_compat"],
-		usage_model: "standard",
-		migration_tag: null,
-		migrations: null,
-	};
+	});
 
 	it("has no network unless outbound is allowed, and always sets a compatibility date and CPU limit", async () => {
 		const ctx = createExecutionContext();
