@@ -60,7 +60,7 @@ describe("bench routes (npm run bench only)", () => {
 
 	it("call a module through the Worker Loader directly, as the edge's floor", async () => {
 		const deployed = await deploy("bench-direct", { modules: [{ name: "index.js", body: workerSource("direct") }] });
-		const sha = deployed.version.modules[0].sha256;
+		const sha = deployed.version.modules[0]?.sha256;
 		const res = await bench(`/direct/${sha}/anything`);
 		expect(res.status).toBe(200);
 		expect(await res.text()).toBe("direct");

@@ -1,4 +1,9 @@
 import { exports } from "cloudflare:workers";
+import type { z } from "@hono/zod-openapi";
+import type { UploadResultSchema } from "../src/api/v1/schemas";
+
+/** What PUT /v1/workers/:name and POST …/versions answer, typed from the API's own schema. */
+export type UploadResult = z.infer<typeof UploadResultSchema>;
 
 export const TOKEN = "test-admin-token";
 export const BASE = "http://shiplog.test";
@@ -53,17 +58,19 @@ export async function json<T = any>(response: Response): Promise<T> {
 }
 
 /** PUT /v1/workers/:name — upload and deploy. Fails the test on anything but 201. */
-export async function deploy(name: string, spec: UploadSpec = {}) {
+export async function deploy(name: string, spec: UploadSpec = {}): Promise<UploadResult & { deployment: Deployed }> {
 	const res = await api(`/v1/workers/${name}`, { method: "PUT", body: uploadForm(spec) });
 	if (res.status !== 201) throw new Error(`deploy ${name} failed: ${res.status} ${await res.text()}`);
 	return json(res);
 }
 
-export async function uploadVersion(name: string, spec: UploadSpec = {}) {
+export async function uploadVersion(name: string, spec: UploadSpec = {}): Promise<UploadResult> {
 	const res = await api(`/v1/workers/${name}/versions`, { method: "POST", body: uploadForm(spec) });
 	if (res.status !== 201) throw new Error(`upload ${name} failed: ${res.status} ${await res.text()}`);
 	return json(res);
 }
+
+type Deployed = NonNullable<UploadResult["deployment"]>;
 
 export const patchJson = (path: string, body: unknown, method = "PATCH") =>
 	api(path, { method, body: JSON.stringify(body) });

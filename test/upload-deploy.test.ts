@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { sha256Hex } from "../src/core/hash";
 import { api, deploy, json, uploadForm, uploadVersion, workerSource } from "./helpers";
 
 describe("PUT /v1/workers/:name (upload and deploy)", () => {
@@ -62,10 +63,9 @@ describe("PUT /v1/workers/:name (upload and deploy)", () => {
 				{ name: "lib/util.js", body: "export const x = 1;" },
 			],
 		});
-		const index = version.modules.find((m: { name: string }) => m.name === "index.js");
-		const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(source));
-		const hex = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-		expect(index.sha256).toBe(hex);
+		const index = version.modules.find((m) => m.name === "index.js");
+		const hex = await sha256Hex(source);
+		expect(index?.sha256).toBe(hex);
 		expect(await (await env.MODULES.get(`modules/sha256/${hex}`))?.text()).toBe(source);
 
 		const res = await api(`/v1/workers/bodies/versions/${version.id}/modules/lib/util.js`);
