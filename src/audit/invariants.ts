@@ -1,11 +1,10 @@
+import { toHex } from "../core/hash";
 import { coordinatorFor } from "../services/coordinator";
 import { listDeployments } from "../storage/deployments";
 import { moduleKey } from "../storage/modules";
 import { getVersionsByIds } from "../storage/versions";
 import { getWorker } from "../storage/workers";
 import { checkLog, type LogProblem } from "./check-log";
-
-const hex = (buffer: ArrayBuffer) => [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, "0")).join("");
 
 /**
  * Checks one Worker against DESIGN.md's consistency rules: numbers contiguous and the pointer on the
@@ -48,7 +47,7 @@ export async function checkWorkerInvariants(env: Env, worker: string, depth = 10
 	for (const sha256 of hashes) {
 		const head = await env.MODULES.head(moduleKey(sha256));
 		if (!head) add(`module ${sha256} is missing from R2`);
-		else if (!head.checksums.sha256 || hex(head.checksums.sha256) !== sha256) {
+		else if (!head.checksums.sha256 || toHex(head.checksums.sha256) !== sha256) {
 			add(`module ${sha256} in R2 does not carry that SHA-256`);
 		}
 	}

@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Deployment } from "../core/model";
 import { checkIfMatch, type Preconditions } from "../core/preconditions";
+import { isSplit } from "../core/traffic";
 import { systemDeps } from "../deps/deps";
 import { publishDeployment } from "../edge/edge";
 import { healthPolicy } from "../edge/edge-config";
@@ -96,7 +97,7 @@ export class WorkerCoordinator extends DurableObject<Env> {
 			const now = this.deps.clock.now().getTime();
 			this.monitor.record(reports, now);
 			const active = await this.edgeActive(worker);
-			if (active?.versions.length !== 2 || !reports.some((r) => r.deployment_id === active.id)) return null;
+			if (!active || !isSplit(active) || !reports.some((r) => r.deployment_id === active.id)) return null;
 			const serving = await this.log.versions(
 				worker,
 				active.versions.map((v) => v.version_id),

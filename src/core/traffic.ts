@@ -25,6 +25,9 @@ export function checkSplit(versions: TrafficSplit[]): void {
 	}
 }
 
+/** A gradual rollout: two versions share the traffic. */
+export const isSplit = (deployment: Pick<Deployment, "versions">): boolean => deployment.versions.length === 2;
+
 /** The one version a deployment sends all traffic to, or null for a split (a gradual rollout). */
 export function soleVersion(deployment: Pick<Deployment, "versions">): string | null {
 	const [only, second] = deployment.versions;

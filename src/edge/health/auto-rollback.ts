@@ -1,6 +1,7 @@
 import type { DeployCommand } from "../../coordinator/commands";
 import type { Author, Deployment } from "../../core/model";
 import type { RollbackPolicy } from "../../core/rollback-eligibility";
+import { isSplit } from "../../core/traffic";
 import type { HealthPolicy } from "../edge-config";
 import type { Counts } from "./health-window";
 
@@ -23,7 +24,7 @@ export function autoRollbackDecision(
 	counts: Counts | undefined,
 	policy: HealthPolicy,
 ): RollbackDecision | null {
-	if (policy.errorRate === null || deployment.versions.length !== 2 || !counts) return null;
+	if (policy.errorRate === null || !isSplit(deployment) || !counts) return null;
 	const old = deployment.versions.find((v) => v.version_id !== newest);
 	if (!old || counts.requests < policy.minRequests) return null;
 	const rate = counts.errors / counts.requests;

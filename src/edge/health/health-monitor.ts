@@ -1,4 +1,5 @@
 import type { Deployment } from "../../core/model";
+import { isSplit } from "../../core/traffic";
 import type { HealthPolicy } from "../edge-config";
 import { autoRollbackDecision, type RollbackDecision } from "./auto-rollback";
 import { type Counts, HealthWindow, type TrafficReport } from "./health-window";
@@ -45,7 +46,7 @@ export class HealthMonitor {
 	 * given once per deployment; `abandon` takes it back when the rollback did not land.
 	 */
 	decide(active: Deployment, newest: string, now: number): RollbackDecision | null {
-		if (active.versions.length !== 2 || this.rollingBack.has(active.id)) return null;
+		if (!isSplit(active) || this.rollingBack.has(active.id)) return null;
 		const counts = this.window.byVersion(now, active.id).get(newest);
 		const decision = autoRollbackDecision(active, newest, counts, this.policy);
 		if (decision) this.rollingBack.add(active.id);
