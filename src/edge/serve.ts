@@ -49,7 +49,7 @@ export async function serveManaged(
 			exception: run.fault === "worker_exception",
 		});
 	}
-	return labelled(run.response, deployment, version);
+	return labelled(run.response, deployment, version, target.routing);
 }
 
 interface Run {
@@ -140,10 +140,25 @@ function codeFor(env: Env, ctx: ExecutionContext, version: Version, config: Edge
 	return built;
 }
 
-/** Every answer says which deployment and version served it (the managed Worker's headers may be immutable). */
-function labelled(response: Response, deployment: Deployment, version: Version): Response {
+export const COOKIE_NOTICE_HEADER = "shiplog-set-cookie";
+
+/**
+ * Every answer says which deployment and version served it (the managed Worker's headers may be immutable).
+ * Under path routing every managed Worker shares one origin with the others and with shiplog, so a cookie
+ * one Worker sets would reach all of them: Set-Cookie is removed there (host routing keeps it).
+ */
+function labelled(
+	response: Response,
+	deployment: Deployment,
+	version: Version,
+	routing: EdgeTarget["routing"],
+): Response {
 	const out = new Response(response.body, response);
 	out.headers.set(VERSION_HEADER, version.id);
 	out.headers.set(DEPLOYMENT_HEADER, deployment.id);
+	if (routing === "path" && out.headers.has("set-cookie")) {
+		out.headers.delete("set-cookie");
+		out.headers.set(COOKIE_NOTICE_HEADER, "removed: path routing shares one origin; use host routing for cookies");
+	}
 	return out;
 }

@@ -12,7 +12,7 @@ import type { ServiceBindingProps } from "./worker-env";
 export class ServiceBinding extends WorkerEntrypoint<Env, ServiceBindingProps> {
 	override async fetch(request: Request): Promise<Response> {
 		const { target, entrypoint } = this.ctx.props;
-		return serveManaged(this.env, this.ctx, { worker: target, url: request.url }, request, {
+		return serveManaged(this.env, this.ctx, { worker: target, url: request.url, routing: "binding" }, request, {
 			requestId: systemDeps.ids.uuid(),
 			entrypoint,
 		});

@@ -122,10 +122,15 @@ describe("edge configuration and routing", () => {
 	});
 
 	it("finds the Worker by path or by host, and nothing for other requests", () => {
-		expect(edgeTarget("http://s.test/w/shop/a?b=1", null)).toEqual({ worker: "shop", url: "http://s.test/a?b=1" });
+		expect(edgeTarget("http://s.test/w/shop/a?b=1", null)).toEqual({
+			worker: "shop",
+			url: "http://s.test/a?b=1",
+			routing: "path",
+		});
 		expect(edgeTarget("http://shop.apps.test/x", "apps.test")).toEqual({
 			worker: "shop",
 			url: "http://shop.apps.test/x",
+			routing: "host",
 		});
 		expect(edgeTarget("http://s.test/v1/workers", "apps.test")).toBeNull();
 		expect(edgeTarget("http://s.test/w/Not_Valid/", null)).toBeNull();
