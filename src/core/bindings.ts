@@ -1,4 +1,8 @@
 import { z } from "@hono/zod-openapi";
+import { jsonBytes, jsonDepthProblem } from "./json-bounds";
+
+/** Cloudflare's limit for an environment variable, which a JSON binding is. */
+export const JSON_BINDING_MAX_BYTES = 5 * 1024;
 
 /** A binding's name is how code reaches it (`env.NAME`): a JavaScript identifier. Secrets follow the same rule. */
 export const BINDING_NAME = /^[A-Za-z_$][A-Za-z0-9_$]{0,127}$/;
@@ -25,7 +29,15 @@ export const BindingSchema = z
 			text: z.string().max(5120, "an environment variable holds at most 5 KiB"),
 		}),
 		kind("secret_text", { text: z.string().max(5120).optional() }),
-		kind("json", { json: z.unknown() }),
+		kind("json", {
+			json: z.unknown().superRefine((value, ctx) => {
+				const deep = jsonDepthProblem(value);
+				if (deep) ctx.addIssue({ code: "custom", message: `this value ${deep.message}` });
+				else if (jsonBytes(value) > JSON_BINDING_MAX_BYTES) {
+					ctx.addIssue({ code: "custom", message: "a JSON variable holds at most 5 KiB" });
+				}
+			}),
+		}),
 		kind("kv_namespace", { namespace_id: id }),
 		kind("r2_bucket", {
 			bucket_name: id,

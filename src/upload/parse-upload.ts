@@ -2,6 +2,8 @@ import type { ModuleBytes } from "../core/hash";
 import { CONTENT_TYPES, moduleNameProblem, normaliseContentType } from "../core/module-types";
 import { ApiError } from "../errors/api-error";
 import { fieldIssues, summarise } from "../errors/zod-issues";
+import { checkJsonDepth } from "../http/json-body";
+import { readLimited } from "../http/read-limited";
 import { type UploadMetadata, UploadMetadataSchema } from "./metadata";
 
 export interface ParsedUpload {
@@ -11,48 +13,22 @@ export interface ParsedUpload {
 
 export const MAX_MODULES = 1000;
 
-/** Reads the body, refusing as soon as it passes `maxBytes` so an oversized upload is never buffered whole. */
-export async function readLimited(request: Request, maxBytes: number): Promise<Uint8Array> {
-	const tooLarge = () =>
-		new ApiError(
-			"payload_too_large",
-			`The upload is larger than the ${maxBytes} byte limit. Make the bundle smaller.`,
-			{
-				limit_bytes: maxBytes,
-			},
-		);
-	const declared = Number(request.headers.get("content-length"));
-	if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
-	if (!request.body) return new Uint8Array();
-	const chunks: Uint8Array[] = [];
-	let total = 0;
-	const reader = request.body.getReader();
-	for (;;) {
-		const { done, value } = await reader.read();
-		if (done) break;
-		total += value.byteLength;
-		if (total > maxBytes) {
-			await reader.cancel();
-			throw tooLarge();
-		}
-		chunks.push(value);
-	}
-	const out = new Uint8Array(total);
-	let offset = 0;
-	for (const chunk of chunks) {
-		out.set(chunk, offset);
-		offset += chunk.byteLength;
-	}
-	return out;
-}
+/** The metadata part: at most this large, nested at most MAX_JSON_DEPTH levels, like every JSON body. */
+export const MAX_METADATA_BYTES = 1024 * 1024;
 
 async function metadataJson(part: string | File): Promise<unknown> {
 	const text = typeof part === "string" ? part : await part.text();
+	if (new TextEncoder().encode(text).byteLength > MAX_METADATA_BYTES) {
+		throw new ApiError("payload_too_large", `The metadata part is larger than ${MAX_METADATA_BYTES} bytes.`);
+	}
+	let metadata: unknown;
 	try {
-		return JSON.parse(text);
+		metadata = JSON.parse(text);
 	} catch {
 		throw new ApiError("invalid_request", "The metadata part is not valid JSON.");
 	}
+	checkJsonDepth(metadata, "metadata");
+	return metadata;
 }
 
 /**
