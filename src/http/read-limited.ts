@@ -6,6 +6,8 @@ export async function readLimited(
 	maxBytes: number,
 	what = "The upload",
 	advice = "Make the bundle smaller.",
+	/** Sees every chunk as it arrives, and may refuse the body by throwing. */
+	inspect?: (chunk: Uint8Array) => void,
 ): Promise<Uint8Array> {
 	const tooLarge = () =>
 		new ApiError("payload_too_large", `${what} is larger than the ${maxBytes} byte limit. ${advice}`, {
@@ -24,6 +26,12 @@ export async function readLimited(
 		if (total > maxBytes) {
 			await reader.cancel();
 			throw tooLarge();
+		}
+		try {
+			inspect?.(value);
+		} catch (error) {
+			await reader.cancel();
+			throw error;
 		}
 		chunks.push(value);
 	}

@@ -4,6 +4,7 @@ import { ApiError } from "../errors/api-error";
 import { fieldIssues, summarise } from "../errors/zod-issues";
 import { checkJsonDepth } from "../http/json-body";
 import { readLimited } from "../http/read-limited";
+import { multipartBoundary, partCounter } from "./part-counter";
 import { type UploadMetadata, UploadMetadataSchema } from "./metadata";
 
 export interface ParsedUpload {
@@ -43,7 +44,10 @@ export async function parseUpload(request: Request, maxBytes: number): Promise<P
 			"An upload is multipart/form-data: a `metadata` JSON part plus one part per module.",
 		);
 	}
-	const body = await readLimited(request, maxBytes);
+	const boundary = multipartBoundary(contentType);
+	if (!boundary) throw new ApiError("invalid_request", "The multipart content type names no boundary.");
+	// One part more than the modules: the metadata.
+	const body = await readLimited(request, maxBytes, undefined, undefined, partCounter(boundary, MAX_MODULES + 1));
 	let form: FormData;
 	try {
 		form = await new Response(body, {
