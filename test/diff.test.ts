@@ -111,4 +111,45 @@ describe("GET /v1/workers/:name/diff", () => {
 		expect((await api(`/v1/workers/diff-bad/diff?from=${version.id}&to=nope`)).status).toBe(404);
 		expect((await api(`/v1/workers/diff-bad/diff?from=${version.id}`)).status).toBe(400);
 	});
+
+	it("says a module is too large to show instead of diffing megabytes, and still diffs the small ones", async () => {
+		// About 700 KiB that differ in one line: past the per-module limit, though the change itself is small.
+		const big = (tag: string) => `${Array.from({ length: 40_000 }, (_, i) => `line ${i} padding`).join("\n")}\n${tag}`;
+		const small = (text: string) => `export const s = ${JSON.stringify(text)};\n`;
+		const one = await deploy("diff-big", {
+			modules: [
+				{ name: "index.js", body: small("one") },
+				{ name: "huge.js", body: big("a") },
+			],
+		});
+		const two = await deploy("diff-big", {
+			modules: [
+				{ name: "index.js", body: small("two") },
+				{ name: "huge.js", body: big("b") },
+			],
+		});
+		const res = await api(`/v1/workers/diff-big/diff?from=${one.version.id}&to=${two.version.id}`);
+		expect(res.status).toBe(200);
+		const diff = await json(res);
+		const byName = Object.fromEntries(diff.modules.map((m: { name: string }) => [m.name, m]));
+		expect(byName["huge.js"]).toMatchObject({ status: "modified", diff: null, diff_omitted: "too_large" });
+		expect(byName["index.js"].diff).toContain('+export const s = "two";');
+	});
+
+	it("bounds the text one diff reads: past the budget, further modules are too large to show", async () => {
+		// Ten modules of about 450 KiB each, every one changed: 9 MiB of text, over the 4 MiB budget.
+		const body = (i: number, tag: string) =>
+			`${Array.from({ length: 25_000 }, (_, n) => `module ${i} line ${n}`).join("\n")}\n${tag}`;
+		const modules = (tag: string) => [
+			{ name: "index.js", body: "export default {};\n" },
+			...Array.from({ length: 10 }, (_, i) => ({ name: `m${i}.js`, body: body(i, tag) })),
+		];
+		const one = await deploy("diff-budget", { modules: modules("a") });
+		const two = await deploy("diff-budget", { modules: modules("b") });
+		const diff = await json(await api(`/v1/workers/diff-budget/diff?from=${one.version.id}&to=${two.version.id}`));
+		const omitted = diff.modules.filter((m: { diff_omitted?: string }) => m.diff_omitted === "too_large");
+		const shown = diff.modules.filter((m: { diff: string | null }) => m.diff !== null);
+		expect(omitted.length).toBeGreaterThanOrEqual(5);
+		expect(shown.length).toBeGreaterThanOrEqual(4);
+	});
 });

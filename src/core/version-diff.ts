@@ -62,10 +62,11 @@ export function diffVersions(
 		if (!bothText) {
 			diff_omitted = "binary";
 		} else {
-			const edits = diffLines(
-				splitLines(a ? (texts.get(a.sha256) ?? "") : ""),
-				splitLines(b ? (texts.get(b.sha256) ?? "") : ""),
-			);
+			// A side whose body was not read (over the diff's byte budget) is too large to show.
+			const fromText = a ? texts.get(a.sha256) : "";
+			const toText = b ? texts.get(b.sha256) : "";
+			const edits =
+				fromText === undefined || toText === undefined ? null : diffLines(splitLines(fromText), splitLines(toText));
 			if (edits) diff = unifiedDiff(edits, a ? name : "/dev/null", b ? name : "/dev/null");
 			else diff_omitted = "too_large";
 		}
@@ -118,12 +119,30 @@ export function diffVersions(
 	return result;
 }
 
-/** The sha256 of every text module body the diff will read. */
+/** A module body larger than this is not diffed line by line (its diff would not fit a Worker's memory). */
+export const MAX_DIFF_MODULE_BYTES = 512 * 1024;
+/** Nor are bodies past this much text in one diff, however many modules changed. */
+export const MAX_DIFF_TOTAL_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The sha256 of every text module body the diff will read: changed text modules, each at most
+ * MAX_DIFF_MODULE_BYTES and all together at most MAX_DIFF_TOTAL_BYTES. A module left out is reported as
+ * `too_large`, so a diff's memory and time are bounded whatever the bundles hold.
+ */
 export function textsNeeded(from: Version, to: Version): string[] {
-	const toBySha = new Map(to.modules.map((m) => [m.name, m.sha256]));
-	const fromBySha = new Map(from.modules.map((m) => [m.name, m.sha256]));
+	const fromByName = new Map(from.modules.map((m) => [m.name, m]));
+	const toByName = new Map(to.modules.map((m) => [m.name, m]));
 	const out = new Set<string>();
-	for (const m of from.modules) if (toBySha.get(m.name) !== m.sha256 && textual(m.content_type)) out.add(m.sha256);
-	for (const m of to.modules) if (fromBySha.get(m.name) !== m.sha256 && textual(m.content_type)) out.add(m.sha256);
+	let budget = MAX_DIFF_TOTAL_BYTES;
+	for (const name of [...new Set([...fromByName.keys(), ...toByName.keys()])].sort()) {
+		// Both sides of a module, or neither: half a pair is no diff.
+		const sides = [fromByName.get(name), toByName.get(name)].filter((m) => m !== undefined);
+		if (sides.length === 2 && sides[0]?.sha256 === sides[1]?.sha256) continue;
+		if (!sides.every((m) => textual(m.content_type) && m.size <= MAX_DIFF_MODULE_BYTES)) continue;
+		const size = sides.reduce((sum, m) => sum + (out.has(m.sha256) ? 0 : m.size), 0);
+		if (size > budget) continue;
+		budget -= size;
+		for (const m of sides) out.add(m.sha256);
+	}
 	return [...out];
 }
