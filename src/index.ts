@@ -1,6 +1,7 @@
 import { createApp } from "./app";
 import { runAudit } from "./audit/run-audit";
 import { systemDeps } from "./deps/deps";
+import { resealSecrets } from "./secrets/reseal";
 
 export { WorkerCoordinator } from "./coordinator/worker-coordinator";
 export { ServiceBinding } from "./edge/service-binding";
@@ -11,5 +12,16 @@ export default {
 	fetch: app.fetch,
 	async scheduled(controller, env, ctx) {
 		ctx.waitUntil(runAudit(env, systemDeps, `cron:${controller.cron}`));
+		ctx.waitUntil(reseal(env));
 	},
 } satisfies ExportedHandler<Env>;
+
+/** After a key rotation, each run re-seals a batch of values under the current key (src/secrets/reseal.ts). */
+async function reseal(env: Env): Promise<void> {
+	try {
+		const report = await resealSecrets(env);
+		if (report.resealed > 0 || report.unopenable.length > 0) console.warn(JSON.stringify({ at: "reseal", ...report }));
+	} catch (error) {
+		console.error(JSON.stringify({ at: "reseal", error: String(error) }));
+	}
+}

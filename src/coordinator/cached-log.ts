@@ -2,7 +2,8 @@ import { type Binding, boundResources } from "../core/bindings";
 import type { Deployment, Version } from "../core/model";
 import type { RollbackFacts } from "../core/rollback-eligibility";
 import { soleVersion } from "../core/traffic";
-import { decryptSecret, type SecretValueRecord, secretsKey } from "../secrets/cipher";
+import { decryptSecret, type SecretValueRecord, UnopenableSecret } from "../secrets/cipher";
+import { keyRing } from "../secrets/key-ring";
 import { secretRef } from "../secrets/seal-upload";
 import { getActiveDeployment, getDeployment, getPreviousFullDeployment } from "../storage/deployments";
 import { getResources } from "../storage/resources";
@@ -142,15 +143,23 @@ export class CachedLog {
 		});
 	}
 
-	/** A secret put with the value it already has is no change; comparing needs both values decrypted. */
+	/**
+	 * A secret put with the value it already has is no change; comparing needs both values decrypted. A
+	 * value no configured key opens any more is treated as changed, so the put replaces it.
+	 */
 	private async sameSecretValue(current: Binding, incoming: SecretValueRecord): Promise<boolean> {
 		const ref = secretRef(current);
 		if (!ref) return false;
 		const [row] = await getSecretValues(this.env().DB, incoming.worker, [ref]);
 		if (!row) return false;
-		const key = await secretsKey(this.env());
-		const [a, b] = await Promise.all([decryptSecret(key, row), decryptSecret(key, incoming)]);
-		return a === b;
+		const ring = await keyRing(this.env());
+		try {
+			const [a, b] = await Promise.all([decryptSecret(ring, row), decryptSecret(ring, incoming)]);
+			return a === b;
+		} catch (error) {
+			if (error instanceof UnopenableSecret) return false;
+			throw error;
+		}
 	}
 
 	private remember(version: Version): void {

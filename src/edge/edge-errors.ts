@@ -7,6 +7,8 @@ export const EDGE_FAULTS = {
 	not_found: 404,
 	worker_exception: 500,
 	binding_unsupported: 501,
+	/** shiplog cannot serve the Worker now (its own storage or configuration): anonymous callers learn no more. */
+	unavailable: 503,
 	worker_timeout: 504,
 } as const;
 

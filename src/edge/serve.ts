@@ -78,7 +78,16 @@ async function runVersion(
 	} catch (error) {
 		if (error instanceof EdgeUnsupported) return fail("binding_unsupported", error.message, false);
 		if (error instanceof WorkerFault) return fail("worker_exception", startFailure(version, error.message));
-		throw error;
+		// shiplog's own fault (a missing body, a secret no key opens, missing configuration): the details go to
+		// the log, never to the Worker's anonymous callers.
+		console.error(
+			JSON.stringify({ at: "edge.code", request_id: options.requestId, version: version.id, error: String(error) }),
+		);
+		return fail(
+			"unavailable",
+			"This Worker cannot be served right now; the operator has been told (see the request id).",
+			false,
+		);
 	}
 
 	let timer: ReturnType<typeof setTimeout> | undefined;

@@ -1,10 +1,11 @@
 import type { Version } from "../core/model";
 import { getSecretValues } from "../storage/secret-values";
-import { decryptSecret, secretsKey } from "./cipher";
+import { decryptSecret } from "./cipher";
+import { keyRing } from "./key-ring";
 import { secretRef } from "./seal-upload";
 
 /**
- * The secret values a version was made with, by binding name, for the edge to hand to the running
+ * The secret_text values a version was made with, by binding name, for the edge to hand to the running
  * Worker. The only place values are decrypted for use; never log or return what it gives back.
  */
 export async function revealSecrets(
@@ -12,11 +13,11 @@ export async function revealSecrets(
 	version: Pick<Version, "worker" | "bindings">,
 ): Promise<Record<string, string>> {
 	const refs = version.bindings.flatMap((b) => {
-		const ref = secretRef(b);
+		const ref = b.type === "secret_text" ? secretRef(b) : undefined;
 		return ref ? [{ name: b.name, ref }] : [];
 	});
 	if (refs.length === 0) return {};
-	const key = await secretsKey(env);
+	const ring = await keyRing(env);
 	const rows = new Map(
 		(
 			await getSecretValues(
@@ -30,7 +31,7 @@ export async function revealSecrets(
 	for (const { name, ref } of refs) {
 		const row = rows.get(ref);
 		if (!row) throw new Error(`secret value ${ref} of binding ${name} (Worker ${version.worker}) is missing`);
-		out[name] = await decryptSecret(key, row);
+		out[name] = await decryptSecret(ring, row);
 	}
 	return out;
 }

@@ -4,7 +4,8 @@ import type { ConfigPatch } from "../core/config-change";
 import { assertEdgeCanRun } from "../edge/edge";
 import { ApiError } from "../errors/api-error";
 import { fieldIssues, summarise } from "../errors/zod-issues";
-import { encryptSecret, secretsKey } from "../secrets/cipher";
+import { encryptSecret } from "../secrets/cipher";
+import { keyRing, secretMac } from "../secrets/key-ring";
 import { getActiveDeployment } from "../storage/deployments";
 import { getVersionsByIds } from "../storage/versions";
 import { type ChangeContext, commandBase, type Done, done } from "./change-context";
@@ -69,11 +70,9 @@ async function change(
 	ctx: ChangeContext,
 	input: ConfigRequest,
 	what: ConfigCommandChange,
+	asked: object = what,
 ): Promise<Done<ConfigOutcome>> {
 	await requireWorker(ctx.env.DB, input.worker);
-	// A secret's value stays out of the fingerprint (it is stored, and a short secret's hash can be guessed):
-	// a retry is recognised by the secret's name.
-	const asked = what.kind === "secret_put" ? { kind: what.kind, name: what.name } : what;
 	// Not deploying is a different request; deploying keeps the fingerprint it always had.
 	const deploy = input.deploy ? {} : { deploy: false };
 	const print = await fingerprint("config", { asked, message: input.message, ...deploy });
@@ -106,9 +105,17 @@ export async function putSecret(
 	ctx: ChangeContext,
 	input: ConfigRequest & { name: string; value: string },
 ): Promise<Done<ConfigOutcome>> {
-	const key = await secretsKey(ctx.env);
-	const record = await encryptSecret(key, ctx.deps, input.worker, input.name, input.value);
-	return change(ctx, input, { kind: "secret_put", name: input.name, value: record });
+	const ring = await keyRing(ctx.env);
+	const record = await encryptSecret(ring, ctx.deps, input.worker, input.name, input.value);
+	// The fingerprint holds a keyed MAC of the value, never the value (nor its plain hash, which a short
+	// secret could be guessed from): a retry with another value under the same key is then caught.
+	const value_mac = await secretMac(ring, `${input.worker}/${input.name}`, input.value);
+	return change(
+		ctx,
+		input,
+		{ kind: "secret_put", name: input.name, value: record },
+		{ kind: "secret_put", name: input.name, value_mac },
+	);
 }
 
 export async function deleteSecret(
@@ -116,7 +123,7 @@ export async function deleteSecret(
 	input: ConfigRequest & { name: string },
 ): Promise<Done<ConfigOutcome>> {
 	// Deleting needs no key, but refusing without one keeps every secret operation's behaviour alike.
-	await secretsKey(ctx.env);
+	await keyRing(ctx.env);
 	return change(ctx, input, { kind: "secret_delete", name: input.name });
 }
 

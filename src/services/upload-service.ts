@@ -50,8 +50,11 @@ export async function uploadWorker(ctx: ChangeContext, input: UploadRequest): Pr
 			"Module storage did not accept the bundle; nothing was recorded. Retry the upload.",
 		);
 	}
-	// Secret values stay out of the fingerprint: it is stored, and a hash of a short secret can be guessed.
-	const asked = metadata.bindings.map((b) => (b.type === "secret_text" ? { ...b, text: "(secret)" } : b));
+	// Secret values stay out of the fingerprint (it is stored): each is there as a keyed MAC instead.
+	const asked = metadata.bindings.map((b) => {
+		const mac = sealed.macs[b.name];
+		return mac === undefined ? b : { name: b.name, type: b.type, value_mac: mac };
+	});
 	const print = await fingerprint(input.deploy ? "deploy" : "upload", {
 		metadata: { ...metadata, bindings: asked },
 		manifest,

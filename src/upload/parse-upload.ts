@@ -4,8 +4,8 @@ import { ApiError } from "../errors/api-error";
 import { fieldIssues, summarise } from "../errors/zod-issues";
 import { checkJsonDepth } from "../http/json-body";
 import { readLimited } from "../http/read-limited";
-import { multipartBoundary, partCounter } from "./part-counter";
 import { type UploadMetadata, UploadMetadataSchema } from "./metadata";
+import { multipartBoundary, partCounter } from "./part-counter";
 
 export interface ParsedUpload {
 	metadata: UploadMetadata;

@@ -37,7 +37,11 @@ export function partCounter(boundary: string, maxParts: number): (chunk: Uint8Ar
 function indexOf(haystack: Uint8Array, needle: Uint8Array, from: number): number {
 	const first = needle[0];
 	const last = haystack.byteLength - needle.byteLength;
-	outer: for (let i = haystack.indexOf(first ?? 0, from); i >= 0 && i <= last; i = haystack.indexOf(first ?? 0, i + 1)) {
+	outer: for (
+		let i = haystack.indexOf(first ?? 0, from);
+		i >= 0 && i <= last;
+		i = haystack.indexOf(first ?? 0, i + 1)
+	) {
 		for (let j = 1; j < needle.byteLength; j++) if (haystack[i + j] !== needle[j]) continue outer;
 		return i;
 	}

@@ -222,7 +222,7 @@ describe("planConfig", () => {
 	it("a secret put with the value it already has keeps its value and changes nothing", async () => {
 		const secret = { name: "S", type: "secret_text" as const, secret_ref: "r1" };
 		const { state, log } = memoryLog(W, [v(1, { bindings: [secret] })], [d(1, "v-plans-1")], { sameSecret: true });
-		const value = { id: "r2", worker: W, name: "S", ciphertext: "c", iv: "i", created_on: at };
+		const value = { id: "r2", worker: W, name: "S", ciphertext: "c", iv: "i", created_on: at, key_id: null };
 		const change = await planConfig(
 			state,
 			log,
