@@ -60,3 +60,29 @@ export async function restoreCoordinator(worker: string): Promise<void> {
 		Object.defineProperty(instance, "env", { value: env, configurable: true });
 	});
 }
+
+/**
+ * Runs `sql` on the real D1 just before the coordinator of `worker` sends its next batch: something that
+ * happens between a change's planning and its commit (once; later batches go through untouched).
+ */
+export async function beforeNextBatch(worker: string, sql: string): Promise<void> {
+	let done = false;
+	const db = new Proxy(env.DB, {
+		get(target, prop, receiver) {
+			if (prop === "batch") {
+				return async (statements: D1PreparedStatement[]) => {
+					if (!done) {
+						done = true;
+						await target.prepare(sql).run();
+					}
+					return target.batch(statements);
+				};
+			}
+			const value = Reflect.get(target, prop, receiver);
+			return typeof value === "function" ? value.bind(target) : value;
+		},
+	});
+	await runInDurableObject(coordinatorFor(env, worker), (instance: WorkerCoordinator) => {
+		Object.defineProperty(instance, "env", { value: { ...env, DB: db }, configurable: true });
+	});
+}

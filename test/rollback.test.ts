@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { RollbackOutcome } from "../src/coordinator/commands";
 import type { Result } from "../src/errors/api-error";
 import { coordinatorFor } from "../src/services/coordinator";
+import { beforeNextBatch, restoreCoordinator } from "./faults";
 import { testApp } from "./fixtures/app";
 import { commandFields } from "./fixtures/context";
 import { api, counts, deploy, json, patchJson, uploadVersion, workerSource } from "./helpers";
@@ -251,6 +252,26 @@ describe("POST /v1/workers/:name/rollback", () => {
 			]);
 			expect(await counts("rb-all")).toEqual({ versions: 12, deployments: 2 });
 		});
+	});
+
+	it("a resource deleted between the rollback's check and its commit still refuses it", async () => {
+		const one = await deployText("rb-between", "one", {
+			bindings: [{ name: "KV", type: "kv_namespace", namespace_id: "rb-between-ns" }],
+		});
+		await deployText("rb-between", "two");
+		await beforeNextBatch(
+			"rb-between",
+			"UPDATE resources SET deleted_on = '2026-11-30T00:00:00.000Z' WHERE type = 'kv_namespace' AND id = 'rb-between-ns'",
+		);
+		const res = await api("/v1/workers/rb-between/rollback", {
+			method: "POST",
+			body: JSON.stringify({ version_id: one.version.id }),
+		});
+		expect(res.status).toBe(422);
+		const body = await json(res);
+		expect(body.error.details.reasons.map((r: { code: string }) => r.code)).toContain("resource_deleted");
+		expect(await counts("rb-between")).toEqual({ versions: 2, deployments: 2 });
+		await restoreCoordinator("rb-between");
 	});
 
 	it("the coordinator applies the same rule itself, whichever adapter calls it", async () => {

@@ -1,3 +1,4 @@
+import type { Binding } from "../core/bindings";
 import type { ConfigChange, ConfigPatch } from "../core/config-change";
 import type { Author, Deployment, Source, TrafficSplit, TriggeredBy, Version } from "../core/model";
 import type { Preconditions } from "../core/preconditions";
@@ -98,4 +99,6 @@ export interface Change<T> {
 	result: T;
 	/** Encrypted secret values the new version is the first to name; written in the same batch. */
 	secret_values?: SecretValueRecord[];
+	/** The bindings the change's version and deployment serve: their resources must still exist at commit. */
+	serves?: Binding[];
 }

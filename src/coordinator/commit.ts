@@ -3,7 +3,7 @@ import type { Preconditions } from "../core/preconditions";
 import { ApiError } from "../errors/api-error";
 import { insertDeployment } from "../storage/deployments";
 import { storeIdempotentResult } from "../storage/idempotency";
-import { registerOnFirstUse } from "../storage/resources";
+import { guardResources, registerOnFirstUse } from "../storage/resources";
 import { insertSecretValue } from "../storage/secret-values";
 import { insertVersion } from "../storage/versions";
 import { advanceWorker, guardCounters, releaseGuard } from "../storage/workers";
@@ -11,13 +11,17 @@ import type { Change, Counters, WriterState } from "./commands";
 import type { LocalState } from "./local-state";
 
 const GUARD_FAILURE = /NOT NULL constraint failed: write_guard\.ok/;
+const RESOURCE_GUARD_FAILURE = /NOT NULL constraint failed: resource_guard\.ok/;
 /** When D1 cannot say whether a write landed, the alarm asks again after this long. */
 export const SETTLE_RETRY_MS = 5_000;
 
-/** D1 moved on since this coordinator last wrote (its storage was lost, or another writer ran): plan again. */
+/**
+ * What the change was planned on no longer holds, so plan it again: D1 moved on since this coordinator last
+ * wrote (its storage was lost, or another writer ran), or a resource it serves was deleted meanwhile.
+ */
 export class StaleCounters extends Error {
-	constructor() {
-		super("D1 moved on since this coordinator last wrote");
+	constructor(readonly what: "counters" | "resources" = "counters") {
+		super(what === "counters" ? "D1 moved on since this coordinator last wrote" : "a resource was deleted meanwhile");
 	}
 }
 
@@ -42,7 +46,11 @@ export async function commitChange<T>(
 		active_deployment_id: deployment ? deployment.id : state.active_deployment_id,
 	};
 	// The workers row goes first: versions and deployments reference it.
-	const statements = [guardCounters(db, state.worker, state), advanceWorker(db, { name: state.worker, now: at, next })];
+	const statements = [
+		guardCounters(db, state.worker, state),
+		...guardResources(db, boundResources(change.serves ?? [])),
+		advanceWorker(db, { name: state.worker, now: at, next }),
+	];
 	if (version) statements.push(insertVersion(db, version));
 	if (deployment) statements.push(insertDeployment(db, deployment));
 	for (const value of change.secret_values ?? []) statements.push(insertSecretValue(db, value));
@@ -67,9 +75,9 @@ export async function commitChange<T>(
 	try {
 		await db.batch(statements);
 	} catch (error) {
-		if (GUARD_FAILURE.test(String(error))) {
+		if (GUARD_FAILURE.test(String(error)) || RESOURCE_GUARD_FAILURE.test(String(error))) {
 			local.clearPending();
-			throw new StaleCounters();
+			throw new StaleCounters(GUARD_FAILURE.test(String(error)) ? "counters" : "resources");
 		}
 		console.error(JSON.stringify({ at: "coordinator.commit", worker: state.worker, error: String(error) }));
 		// The batch may or may not have landed: settle it now (or leave it to the alarm).

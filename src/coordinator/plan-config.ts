@@ -57,6 +57,7 @@ export async function planConfig(
 		deployment,
 		result: { changed: true, changes, version, deployment, active_deployment_id },
 		secret_values,
+		serves: version.bindings,
 	};
 }
 

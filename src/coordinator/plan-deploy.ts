@@ -43,5 +43,5 @@ export async function planDeploy(
 		rollback_from,
 		versions: command.versions,
 	});
-	return { version: null, deployment, result: deployment };
+	return { version: null, deployment, result: deployment, serves: bindings };
 }

@@ -29,7 +29,12 @@ export async function planRollback(
 		rollback_from: active.id,
 		versions: [{ version_id: target.id, percentage: 100 }],
 	});
-	return { version: null, deployment, result: { deployment, target, replaced: active, overridden } };
+	return {
+		version: null,
+		deployment,
+		result: { deployment, target, replaced: active, overridden },
+		serves: target.bindings,
+	};
 }
 
 /** Refuses a rollback the rules forbid, with every reason; returns the reasons `force` overrode. */

@@ -40,5 +40,11 @@ export async function planUpload(
 				versions: [{ version_id: version.id, percentage: 100 }],
 			})
 		: null;
-	return { version, deployment, result: { version, deployment }, secret_values: command.secret_values };
+	return {
+		version,
+		deployment,
+		result: { version, deployment },
+		secret_values: command.secret_values,
+		serves: version.bindings,
+	};
 }

@@ -169,7 +169,7 @@ export class WorkerCoordinator extends DurableObject<Env> {
 				return { ok: true, value: change.result, replayed: false };
 			} catch (error) {
 				if (!(error instanceof StaleCounters) || attempt >= MAX_ATTEMPTS) throw error;
-				this.resync(await this.countersFromD1(command.worker), command.worker);
+				if (error.what === "counters") this.resync(await this.countersFromD1(command.worker), command.worker);
 			}
 		}
 	}

@@ -49,6 +49,34 @@ export async function listResources(
 	return results;
 }
 
+const GUARD_CHUNK = 40;
+
+/**
+ * Statements for a write batch that abort it (NOT NULL on resource_guard.ok) if any of `wanted` is
+ * deleted when the batch runs, so a deletion between planning and committing is never missed. The last
+ * statement empties the guard again.
+ */
+export function guardResources(db: D1Database, wanted: { type: ResourceType; id: string }[]): D1PreparedStatement[] {
+	const unique = [...new Map(wanted.map((r) => [resourceKey(r), r])).values()];
+	if (unique.length === 0) return [];
+	const statements: D1PreparedStatement[] = [];
+	for (let i = 0; i < unique.length; i += GUARD_CHUNK) {
+		const chunk = unique.slice(i, i + GUARD_CHUNK);
+		const pairs = chunk.map((_, j) => `(?${2 * j + 1}, ?${2 * j + 2})`).join(", ");
+		statements.push(
+			db
+				.prepare(
+					`INSERT INTO resource_guard (ok) SELECT CASE WHEN EXISTS (
+					   SELECT 1 FROM resources WHERE deleted_on IS NOT NULL AND (type, id) IN (VALUES ${pairs})
+					 ) THEN NULL ELSE 1 END`,
+				)
+				.bind(...chunk.flatMap((r) => [r.type, r.id])),
+		);
+	}
+	statements.push(db.prepare("DELETE FROM resource_guard"));
+	return statements;
+}
+
 /** First use registers a resource; a row that exists (deleted or not) is left as it is. */
 export function registerOnFirstUse(
 	db: D1Database,
