@@ -14,6 +14,8 @@ export interface HealthPolicy {
 	/** Error rate (0-1) above which a gradual rollout's new version is rolled back; null turns that off. */
 	errorRate: number | null;
 	minRequests: number;
+	/** How many of one client's requests count within the window: a fifth of the minimum sample. */
+	perClient: number;
 }
 
 function positive(raw: string | undefined, fallback: number): number {
@@ -34,9 +36,11 @@ export function edgeConfig(env: Env): EdgeConfig {
 export function healthPolicy(env: Env): HealthPolicy {
 	const rate = Number(env.SHIPLOG_AUTO_ROLLBACK_ERROR_RATE);
 	const off = env.SHIPLOG_AUTO_ROLLBACK_ERROR_RATE === undefined || env.SHIPLOG_AUTO_ROLLBACK_ERROR_RATE.trim() === "";
+	const minRequests = Math.ceil(positive(env.SHIPLOG_AUTO_ROLLBACK_MIN_REQUESTS, 50));
 	return {
 		windowMs: positive(env.SHIPLOG_HEALTH_WINDOW_SECONDS, 300) * 1000,
 		errorRate: !off && Number.isFinite(rate) && rate >= 0 && rate < 1 ? rate : null,
-		minRequests: Math.ceil(positive(env.SHIPLOG_AUTO_ROLLBACK_MIN_REQUESTS, 50)),
+		minRequests,
+		perClient: Math.max(1, Math.ceil(minRequests / 5)),
 	};
 }

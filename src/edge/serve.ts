@@ -1,4 +1,6 @@
 import type { Deployment, Version } from "../core/model";
+import { type BodyWatch, watchBody } from "./client-body";
+import { clientId } from "./client-id";
 import { type EdgeConfig, edgeConfig } from "./edge-config";
 import { type EdgeFault, EdgeUnsupported, edgeErrorResponse, WorkerFault } from "./edge-errors";
 import { activeDeployment, versionById } from "./resolve";
@@ -40,11 +42,14 @@ export async function serveManaged(
 	const choice = chooseVersion(worker, deployment, newest.id, incoming.headers);
 	const version = known.find((v) => v.id === choice.version_id) ?? newest;
 
-	const run = await runVersion(env, ctx, version, new Request(target.url, incoming), options);
-	if (run.counted) {
+	const run = await runVersion(env, ctx, version, watchBody(new Request(target.url, incoming)), options);
+	// Health drives automatic rollbacks, so it counts only traffic the split assigned: never a caller's
+	// override (anyone can pin any version), and capped per client (see health-window.ts).
+	if (run.counted && choice.reason !== "override") {
 		reportOutcome(env, ctx, worker, {
 			deployment_id: deployment.id,
 			version_id: version.id,
+			client: clientId(incoming.headers),
 			error: run.fault !== null || run.response.status >= 500,
 			exception: run.fault === "worker_exception",
 		});
@@ -63,7 +68,7 @@ async function runVersion(
 	env: Env,
 	ctx: ExecutionContext,
 	version: Version,
-	request: Request,
+	body: BodyWatch,
 	options: ServeOptions,
 ): Promise<Run> {
 	const config = edgeConfig(env);
@@ -97,11 +102,13 @@ async function runVersion(
 	try {
 		const stub = env.LOADER.get(loaderId(version, config), () => code);
 		const entrypoint = stub.getEntrypoint(options.entrypoint ?? undefined);
-		const result = await Promise.race([entrypoint.fetch(request), timedOut]);
+		const result = await Promise.race([entrypoint.fetch(body.request), timedOut]);
 		if (result === "timeout") {
 			return fail(
 				"worker_timeout",
 				`The Worker ${version.worker} (version ${version.id}) did not answer within ${config.timeoutMs} ms.`,
+				// A Worker still waiting for the client's body was slowed by the client, not broken.
+				!body.waitingOnClient(),
 			);
 		}
 		return { response: result, fault: null, counted: true };
@@ -120,6 +127,8 @@ async function runVersion(
 		return fail(
 			"worker_exception",
 			`The Worker ${version.worker} (version ${version.id}) threw an exception while handling this request. This is a fault in that Worker's code, not in shiplog; its logs have the details.`,
+			// A body the client broke off makes the Worker's read throw: the client's doing.
+			!body.failed(),
 		);
 	} finally {
 		if (timer !== undefined) clearTimeout(timer);

@@ -15,6 +15,8 @@ export const FLUSH_DELAY_MS = 250;
 export interface Outcome {
 	deployment_id: string;
 	version_id: string;
+	/** Who called (client-id.ts), or null when unknown. */
+	client: string | null;
 	error: boolean;
 	exception: boolean;
 }
@@ -22,10 +24,11 @@ export interface Outcome {
 export function reportOutcome(env: Env, ctx: ExecutionContext, worker: string, outcome: Outcome): void {
 	const batch = pending.get(worker) ?? new Map<string, TrafficReport>();
 	pending.set(worker, batch);
-	const key = `${outcome.deployment_id}/${outcome.version_id}`;
+	const key = `${outcome.deployment_id}/${outcome.version_id}/${outcome.client ?? ""}`;
 	const report = batch.get(key) ?? {
 		deployment_id: outcome.deployment_id,
 		version_id: outcome.version_id,
+		...(outcome.client ? { client: outcome.client } : {}),
 		requests: 0,
 		errors: 0,
 		exceptions: 0,

@@ -87,7 +87,7 @@ describe("automatic rollback decision", () => {
 		{ version_id: "old", percentage: 80 },
 		{ version_id: "new", percentage: 20 },
 	]);
-	const policy = { windowMs: 300_000, errorRate: 0.2, minRequests: 50 };
+	const policy = { windowMs: 300_000, errorRate: 0.2, minRequests: 50, perClient: 10 };
 
 	it("rolls back only above the rate and at or above the minimum request count", () => {
 		expect(autoRollbackDecision(split, "new", { requests: 50, errors: 11, exceptions: 3 }, policy)).toMatchObject({

@@ -6,7 +6,7 @@ import { reportOutcome, takePending } from "../../src/edge/traffic-reporter";
 describe("health counts on their way to the coordinator", () => {
 	it("add up per deployment and version, and are handed over once to the next lookup", () => {
 		const ctx = createExecutionContext();
-		const outcome = { deployment_id: "d1", version_id: "v1", error: false, exception: false };
+		const outcome = { deployment_id: "d1", version_id: "v1", client: null, error: false, exception: false };
 		reportOutcome(env, ctx, "carried", outcome);
 		reportOutcome(env, ctx, "carried", { ...outcome, error: true, exception: true });
 		reportOutcome(env, ctx, "carried", { ...outcome, version_id: "v2" });
@@ -19,7 +19,13 @@ describe("health counts on their way to the coordinator", () => {
 
 	it("are sent on their own when no request comes to carry them", async () => {
 		const ctx = createExecutionContext();
-		reportOutcome(env, ctx, "idle-worker", { deployment_id: "d", version_id: "v", error: false, exception: false });
+		reportOutcome(env, ctx, "idle-worker", {
+			deployment_id: "d",
+			version_id: "v",
+			client: null,
+			error: false,
+			exception: false,
+		});
 		await waitOnExecutionContext(ctx);
 		expect(takePending("idle-worker")).toEqual([]);
 	});

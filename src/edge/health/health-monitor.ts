@@ -34,7 +34,7 @@ export class HealthMonitor {
 	private readonly rollingBack = new Set<string>();
 
 	constructor(private readonly policy: HealthPolicy) {
-		this.window = new HealthWindow(policy.windowMs);
+		this.window = new HealthWindow(policy.windowMs, policy.perClient);
 	}
 
 	record(reports: TrafficReport[], now: number): void {

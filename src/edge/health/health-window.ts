@@ -1,7 +1,9 @@
-/** What the edge reports for one (deployment, version) pair: counts since its last report. */
+/** What the edge reports for one (deployment, version) pair and one client: counts since its last report. */
 export interface TrafficReport {
 	deployment_id: string;
 	version_id: string;
+	/** The caller (edge/client-id.ts); absent when unknown, and then not capped. */
+	client?: string;
 	requests: number;
 	/** Responses with status ≥ 500, timeouts and exceptions. */
 	errors: number;
@@ -16,36 +18,45 @@ export interface Counts {
 }
 
 const BUCKETS = 30;
+/** Clients tracked per slice; past this, a new client's requests are not counted (memory stays bounded). */
+const MAX_CLIENTS_PER_SLICE = 10_000;
 
 /**
  * Request and error counts per (deployment, version) over a sliding window, in memory. The window is cut
  * into BUCKETS slices so that old counts fall out a slice at a time; a count is attributed to the slice
  * in which the report arrived.
+ *
+ * Counts drive automatic rollbacks, so no one client may dominate them: within the window, a client's
+ * requests to one (deployment, version) count up to `perClient`, and its errors in proportion. A client
+ * flooding a version with failures cannot roll a good release back, nor hide a broken one with successes.
  */
 export class HealthWindow {
 	private readonly sliceMs: number;
 	private readonly slices = new Map<number, Map<string, Counts>>();
+	/** Requests counted per (deployment, version, client) and slice. */
+	private readonly clients = new Map<number, Map<string, number>>();
 
-	constructor(readonly windowMs: number) {
+	constructor(
+		readonly windowMs: number,
+		private readonly perClient = Number.POSITIVE_INFINITY,
+	) {
 		this.sliceMs = Math.max(1, Math.ceil(windowMs / BUCKETS));
 	}
 
 	add(reports: TrafficReport[], now: number): void {
+		this.prune(now);
 		const slice = Math.floor(now / this.sliceMs);
-		let bucket = this.slices.get(slice);
-		if (!bucket) {
-			bucket = new Map();
-			this.slices.set(slice, bucket);
-		}
+		const bucket = at(this.slices, slice, () => new Map<string, Counts>());
 		for (const r of reports) {
+			const allowed = this.admit(r, slice);
+			if (allowed.requests === 0) continue;
 			const key = `${r.deployment_id}\u0000${r.version_id}`;
 			const counts = bucket.get(key) ?? { requests: 0, errors: 0, exceptions: 0 };
-			counts.requests += r.requests;
-			counts.errors += r.errors;
-			counts.exceptions += r.exceptions;
+			counts.requests += allowed.requests;
+			counts.errors += allowed.errors;
+			counts.exceptions += allowed.exceptions;
 			bucket.set(key, counts);
 		}
-		this.prune(now);
 	}
 
 	/** Counts per version within the window; restricted to one deployment when `deploymentId` is given. */
@@ -66,8 +77,33 @@ export class HealthWindow {
 		return out;
 	}
 
+	/** The part of a report that counts, after the client's cap within the window. */
+	private admit(r: TrafficReport, slice: number): Counts {
+		if (r.client === undefined || !Number.isFinite(this.perClient)) return r;
+		const key = `${r.deployment_id}\u0000${r.version_id}\u0000${r.client}`;
+		let used = 0;
+		for (const tallies of this.clients.values()) used += tallies.get(key) ?? 0;
+		const requests = Math.max(0, Math.min(r.requests, this.perClient - used));
+		if (requests === 0) return { requests: 0, errors: 0, exceptions: 0 };
+		const tallies = at(this.clients, slice, () => new Map<string, number>());
+		if (!tallies.has(key) && tallies.size >= MAX_CLIENTS_PER_SLICE) return { requests: 0, errors: 0, exceptions: 0 };
+		tallies.set(key, (tallies.get(key) ?? 0) + requests);
+		const share = requests / r.requests;
+		return { requests, errors: Math.round(r.errors * share), exceptions: Math.round(r.exceptions * share) };
+	}
+
 	private prune(now: number): void {
 		const oldest = Math.floor((now - this.windowMs) / this.sliceMs);
 		for (const slice of this.slices.keys()) if (slice <= oldest) this.slices.delete(slice);
+		for (const slice of this.clients.keys()) if (slice <= oldest) this.clients.delete(slice);
 	}
+}
+
+function at<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+	let value = map.get(key);
+	if (value === undefined) {
+		value = make();
+		map.set(key, value);
+	}
+	return value;
 }
