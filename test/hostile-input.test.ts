@@ -188,7 +188,7 @@ describe("hostile and malformed requests never cause a 5xx or change state on a 
 					await checkResponse(res, { envelope: "shiplog" });
 				},
 			),
-			runs(700),
+			runs(600),
 		);
 	});
 
@@ -225,7 +225,7 @@ describe("hostile and malformed requests never cause a 5xx or change state on a 
 					await checkResponse(res, { envelope: "shiplog" });
 				},
 			),
-			runs(700),
+			runs(600),
 		);
 	});
 
@@ -267,7 +267,7 @@ describe("hostile and malformed requests never cause a 5xx or change state on a 
 					await checkResponse(res, { envelope });
 				},
 			),
-			runs(700),
+			runs(600),
 		);
 	});
 
@@ -411,7 +411,7 @@ describe("hostile and malformed requests never cause a 5xx or change state on a 
 					});
 				},
 			),
-			runs(700),
+			runs(600),
 		);
 	});
 
@@ -483,7 +483,7 @@ describe("hostile and malformed requests never cause a 5xx or change state on a 
 					});
 				},
 			),
-			runs(700),
+			runs(600),
 		);
 	});
 
@@ -569,7 +569,7 @@ describe("hostile and malformed requests never cause a 5xx or change state on a 
 					await checkResponse(res, { envelope: "cloudflare" });
 				},
 			),
-			runs(700),
+			runs(600),
 		);
 	});
 
@@ -636,7 +636,7 @@ describe("hostile and malformed requests never cause a 5xx or change state on a 
 					});
 				},
 			),
-			runs(700),
+			runs(600),
 		);
 	});
 
@@ -653,7 +653,7 @@ describe("hostile and malformed requests never cause a 5xx or change state on a 
 					await checkResponse(res, { envelope });
 				},
 			),
-			runs(400),
+			runs(300),
 		);
 	});
 
