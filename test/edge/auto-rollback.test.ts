@@ -208,9 +208,13 @@ describe("automatic rollback never overrides a person, and fires once per deploy
 			return now.id !== gradual.id ? now : null;
 		});
 		expect(rolledBack).toMatchObject({ triggered_by: "auto_rollback", rollback_from: gradual.id });
-		// More failing traffic, counted against the rolled-back split, changes nothing more.
+		// Later requests (served by v1 now: the override names a version outside the deployment) carry the rest of
+		// the burst's failures, counted against the rolled-back split, to the coordinator: nothing more happens.
 		for (let i = 0; i < 12; i++) await edge(worker, "/", { headers: overrides(worker, v2.id) });
-		await eventually(async () => (await health(worker)).versions.length > 0);
+		await eventually(async () => {
+			const counted = (await health(worker)).active_deployment?.versions ?? [];
+			return counted.some((v: { version_id: string; requests: number }) => v.version_id === v1.id && v.requests >= 12);
+		});
 		const log = await deploymentsOf(worker);
 		expect(log.filter((d) => d.triggered_by === "auto_rollback").map((d) => d.rollback_from)).toEqual([gradual.id]);
 		expect(log[0]).toMatchObject({ id: rolledBack.id, versions: [{ version_id: v1.id, percentage: 100 }] });
