@@ -11,6 +11,8 @@ export default defineConfig(async () => {
 				miniflare: {
 					bindings: {
 						TEST_MIGRATIONS: migrations,
+						// `FUZZ_SEED=<n> npx vitest run test/hostile-input.test.ts` replays a run of the properties.
+						FUZZ_SEED: process.env.FUZZ_SEED ?? "",
 						SHIPLOG_ADMIN_TOKEN: "test-admin-token",
 						// 32 zero bytes, base64: a fixed key so tests are repeatable. Never a real key.
 						SHIPLOG_SECRETS_KEY: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",

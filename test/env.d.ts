@@ -4,6 +4,8 @@ declare global {
 	namespace Cloudflare {
 		interface Env {
 			TEST_MIGRATIONS: D1Migration[];
+			/** Overrides the hostile-input properties' fixed seed (vitest.config.ts passes FUZZ_SEED through). */
+			FUZZ_SEED: string;
 		}
 	}
 }

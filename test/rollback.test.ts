@@ -192,6 +192,34 @@ describe("POST /v1/workers/:name/rollback", () => {
 			expect(lifted.status).toBe(201);
 		});
 
+		it("refuses a target that binds a deleted D1 database, even where D1 bindings are allowed", async () => {
+			const target = await deployText("rb-d1-gone", "one", {
+				bindings: [{ name: "DB", type: "d1", database_id: "rb-d1-gone-db" }],
+			});
+			await deployText("rb-d1-gone", "two");
+			expect((await api("/v1/resources/d1/rb-d1-gone-db", { method: "DELETE" })).status).toBe(200);
+			const body = JSON.stringify({ version_id: target.version.id });
+			const refused = await rollback("rb-d1-gone", { version_id: target.version.id });
+			expect(refused.status).toBe(422);
+			expect(await codes(refused)).toEqual(["resource_deleted", "d1_binding"]);
+			const lifted = await withVars({ SHIPLOG_ROLLBACK_ALLOW_D1: "true" }, "/v1/workers/rb-d1-gone/rollback", {
+				method: "POST",
+				body,
+			});
+			expect(lifted.status).toBe(422);
+			expect((await json(lifted)).error.details.reasons).toEqual([
+				expect.objectContaining({
+					code: "resource_deleted",
+					overridable: false,
+					details: { resources: [expect.objectContaining({ binding: "DB", type: "d1", id: "rb-d1-gone-db" })] },
+				}),
+			]);
+			const candidates = await json(await api("/v1/workers/rb-d1-gone/rollback-candidates"));
+			const listed = candidates.items.find((c: { version: { id: string } }) => c.version.id === target.version.id);
+			expect(listed.reasons.map((r: { code: string }) => r.code)).toEqual(["resource_deleted", "d1_binding"]);
+			expect(await counts("rb-d1-gone")).toEqual({ versions: 2, deployments: 2 });
+		});
+
 		it("refuses when secrets changed since the target unless forced, naming them", async () => {
 			await deployText("rb-secret", "one");
 			const { version: target } = await json(await patchJson("/v1/workers/rb-secret/secrets/A", { value: "1" }, "PUT"));

@@ -13,7 +13,13 @@ import type { Deployment, Version } from "../src/core/model";
 import { systemDeps } from "../src/deps/deps";
 import worker from "../src/index";
 import { coordinatorFor } from "../src/services/coordinator";
-import { getActiveDeployment, getDeployment, insertDeployment, listDeployments } from "../src/storage/deployments";
+import {
+	getActiveDeployment,
+	getDeployment,
+	insertDeployment,
+	LIST_DEPLOYMENTS_SQL,
+	listDeployments,
+} from "../src/storage/deployments";
 import { getModule, HEAD_FIRST_BYTES, moduleKey, putModule } from "../src/storage/modules";
 import { decodeCursor, encodeCursor } from "../src/storage/pagination";
 import { getVersion, insertVersion, listVersions } from "../src/storage/versions";
@@ -140,9 +146,7 @@ describe("D1 log storage", () => {
 	});
 
 	it("lists the latest deployments through the (worker, number) index, without a scan", async () => {
-		const plan = await env.DB.prepare(
-			"EXPLAIN QUERY PLAN SELECT * FROM deployments WHERE worker = ?1 AND number < ?2 ORDER BY number DESC LIMIT ?3",
-		)
+		const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${LIST_DEPLOYMENTS_SQL}`)
 			.bind("x", 10, 11)
 			.all<{ detail: string }>();
 		const details = plan.results.map((r) => r.detail).join(" | ");
@@ -194,7 +198,7 @@ describe("the scheduled audit", () => {
 
 describe("resource registry lookups", () => {
 	it("find registered resources by (type, id) through the primary key", async () => {
-		const { getResources } = await import("../src/storage/resources");
+		const { getResources, resourcesByKeySql } = await import("../src/storage/resources");
 		await env.DB.prepare(
 			"INSERT INTO resources (type, id, created_on, registered_by) VALUES ('kv_namespace', 'a', 'now', 'api'), ('r2_bucket', 'a', 'now', 'api')",
 		).run();
@@ -204,11 +208,14 @@ describe("resource registry lookups", () => {
 			{ type: "kv_namespace", id: "a" },
 		]);
 		expect([...found.keys()]).toEqual(["kv_namespace:a"]);
-		const plan = await env.DB.prepare(
-			"EXPLAIN QUERY PLAN SELECT * FROM resources WHERE (type, id) IN (VALUES (?1, ?2))",
-		)
-			.bind("kv_namespace", "a")
-			.all<{ detail: string }>();
-		expect(plan.results.map((r) => r.detail).join(" | ")).toMatch(/USING (PRIMARY KEY|INDEX)/);
+		// One pair and a full chunk of 50, as getResources sends them.
+		for (const count of [1, 50]) {
+			const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${resourcesByKeySql(count)}`)
+				.bind(...Array.from({ length: count }, (_, i) => ["kv_namespace", `r${i}`]).flat())
+				.all<{ detail: string }>();
+			const details = plan.results.map((r) => r.detail).join(" | ");
+			expect(details).toMatch(/USING (PRIMARY KEY|INDEX)/);
+			expect(details).not.toMatch(/SCAN resources(?! USING)/);
+		}
 	});
 });

@@ -91,25 +91,32 @@ export class WorkerCoordinator extends DurableObject<Env> {
 		return answer("edge.activeDeployment", worker, () => this.edgeActive(worker));
 	}
 
-	/** Counts from the edge; may roll a failing gradual rollout back (returns that deployment). */
-	recordTraffic(worker: string, reports: TrafficReport[]): Promise<Result<Deployment | null>> {
-		return answer("edge.recordTraffic", worker, async () => {
-			const now = this.deps.clock.now().getTime();
-			this.monitor.record(reports, now);
-			const active = await this.edgeActive(worker);
-			if (!active || !isSplit(active) || !reports.some((r) => r.deployment_id === active.id)) return null;
-			const serving = await this.log.versions(
-				worker,
-				active.versions.map((v) => v.version_id),
-			);
-			const newest = serving.reduce((a, b) => (b.number > a.number ? b : a)).id;
-			const decision = this.monitor.decide(active, newest, now);
-			if (!decision || this.local.read()?.active_deployment_id !== active.id) return null;
-			const at = new Date(now).toISOString();
-			const result = await this.deploy(autoRollbackCommand(worker, active, decision, at, rollbackPolicy(this.env)));
-			if (!result.ok) this.monitor.abandon(active.id);
-			return result.ok ? result.value : null;
-		});
+	/**
+	 * Counts from the edge; may roll a failing gradual rollout back: the answer is that rollback's (its
+	 * deployment, or why it did not land), or null when the counts called for none.
+	 */
+	async recordTraffic(worker: string, reports: TrafficReport[]): Promise<Result<Deployment | null>> {
+		const judged = await answer("edge.recordTraffic", worker, () => this.judgeTraffic(worker, reports));
+		if (!judged.ok || judged.value === null) return judged.ok ? { ok: true, value: null } : judged;
+		const result = await this.deploy(judged.value);
+		if (!result.ok) this.monitor.abandon(judged.value.rollback_from ?? "");
+		return result;
+	}
+
+	/** Adds the counts, and says which automatic rollback (if any) they call for. */
+	private async judgeTraffic(worker: string, reports: TrafficReport[]): Promise<DeployCommand | null> {
+		const now = this.deps.clock.now().getTime();
+		this.monitor.record(reports, now);
+		const active = await this.edgeActive(worker);
+		if (!active || !isSplit(active) || !reports.some((r) => r.deployment_id === active.id)) return null;
+		const serving = await this.log.versions(
+			worker,
+			active.versions.map((v) => v.version_id),
+		);
+		const newest = serving.reduce((a, b) => (b.number > a.number ? b : a)).id;
+		const decision = this.monitor.decide(active, newest, now);
+		if (!decision || this.local.read()?.active_deployment_id !== active.id) return null;
+		return autoRollbackCommand(worker, active, decision, new Date(now).toISOString(), rollbackPolicy(this.env));
 	}
 
 	/** Per-version request and error counts over the health window. */
@@ -158,8 +165,8 @@ export class WorkerCoordinator extends DurableObject<Env> {
 		pre: Preconditions,
 		plan: (state: WriterState, log: PlanLog) => Promise<Change<T>>,
 	): Promise<Result<T>> {
+		let state = await this.load(command.worker);
 		for (let attempt = 1; ; attempt++) {
-			const state = await this.load(command.worker);
 			const replay = await storedReplay<T>(this.env.DB, command.worker, pre, command.at);
 			if (replay) return { ok: true, value: replay.value, replayed: true };
 			checkIfMatch(state.worker, state.active_deployment_id, pre);
@@ -169,7 +176,10 @@ export class WorkerCoordinator extends DurableObject<Env> {
 				return { ok: true, value: change.result, replayed: false };
 			} catch (error) {
 				if (!(error instanceof StaleCounters) || attempt >= MAX_ATTEMPTS) throw error;
-				if (error.what === "counters") this.resync(await this.countersFromD1(command.worker), command.worker);
+				state =
+					error.what === "counters"
+						? { worker: command.worker, ...(await this.countersFromD1(command.worker)) }
+						: await this.load(command.worker);
 			}
 		}
 	}
@@ -186,8 +196,9 @@ export class WorkerCoordinator extends DurableObject<Env> {
 
 	private async load(worker: string): Promise<WriterState> {
 		if (this.local.readPending()) await settlePending(this.env.DB, this.local, this.setAlarm, worker);
-		// First use (or storage lost): D1 is the log, so the counters start from it.
-		return this.local.read() ?? this.resync(await this.countersFromD1(worker), worker);
+		// First use (or storage lost): D1 is the log, so the counters start from it. They are written here only
+		// by a commit, so a coordinator that only answered questions or refused a change holds no storage.
+		return this.local.read() ?? { worker, ...(await this.countersFromD1(worker)) };
 	}
 
 	private async countersFromD1(worker: string): Promise<Counters> {
@@ -197,12 +208,6 @@ export class WorkerCoordinator extends DurableObject<Env> {
 			deployment_count: row?.deployment_count ?? 0,
 			active_deployment_id: row?.active_deployment_id ?? null,
 		};
-	}
-
-	private resync(counters: Counters, worker: string): WriterState {
-		const state = { worker, ...counters };
-		this.local.write(state);
-		return state;
 	}
 
 	/** The pointer as committed here (undefined: this object holds no state yet, so D1's pointer answers). */

@@ -3,6 +3,7 @@ import type { RollbackTargetSpec } from "../core/rollback-target";
 import { type ChangeContext, commandBase, type Done, done } from "./change-context";
 import { coordinatorFor } from "./coordinator";
 import { fingerprint } from "./fingerprint";
+import { requireWorker } from "./lookups";
 import { rollbackPolicy } from "./policy";
 
 export interface RollbackRequest extends RollbackTargetSpec {
@@ -14,11 +15,12 @@ export interface RollbackRequest extends RollbackTargetSpec {
 
 /**
  * Deploys an earlier version at 100 % (by default the previous deployment that ran another version at
- * 100 %), if the rollback rules allow it. The coordinator judges it against the state it commits on, and
- * answers 404 for a Worker that was never deployed.
+ * 100 %), if the rollback rules allow it. The coordinator judges it against the state it commits on.
  */
 export async function rollbackWorker(ctx: ChangeContext, input: RollbackRequest): Promise<Done<RollbackOutcome>> {
 	const { worker, message, version_id, deployment_id, force } = input;
+	// A name that was never deployed is answered here, without creating a coordinator for it.
+	await requireWorker(ctx.env.DB, worker);
 	const print = await fingerprint("rollback", {
 		body: { version_id, deployment_id, message: message ?? undefined, force },
 	});

@@ -73,6 +73,10 @@ export async function getActiveDeployment(db: D1Database, worker: string): Promi
 	return row ? toDeployment(row) : null;
 }
 
+/** Exported so that a test can check its query plan (the (worker, number) index, no scan). */
+export const LIST_DEPLOYMENTS_SQL =
+	"SELECT * FROM deployments WHERE worker = ?1 AND number < ?2 ORDER BY number DESC LIMIT ?3";
+
 /** Newest first; `before` is a deployment number from a cursor. */
 export async function listDeployments(
 	db: D1Database,
@@ -81,7 +85,7 @@ export async function listDeployments(
 	before?: number,
 ): Promise<Page<Deployment>> {
 	const { results } = await db
-		.prepare("SELECT * FROM deployments WHERE worker = ?1 AND number < ?2 ORDER BY number DESC LIMIT ?3")
+		.prepare(LIST_DEPLOYMENTS_SQL)
 		.bind(worker, before ?? Number.MAX_SAFE_INTEGER, limit + 1)
 		.all<DeploymentRow>();
 	return toPage(results.map(toDeployment), limit);

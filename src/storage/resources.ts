@@ -14,6 +14,12 @@ export async function getResource(db: D1Database, type: ResourceType, id: string
 	return db.prepare("SELECT * FROM resources WHERE type = ?1 AND id = ?2").bind(type, id).first<ResourceRecord>();
 }
 
+/** The lookup of `count` (type, id) pairs; exported so that a test can check its query plan. */
+export function resourcesByKeySql(count: number): string {
+	const pairs = Array.from({ length: count }, (_, j) => `(?${2 * j + 1}, ?${2 * j + 2})`).join(", ");
+	return `SELECT * FROM resources WHERE (type, id) IN (VALUES ${pairs})`;
+}
+
 /** The registry rows for these resources, keyed by `type:id`; unknown resources are simply absent. */
 export async function getResources(
 	db: D1Database,
@@ -25,9 +31,8 @@ export async function getResources(
 	// Row values keep the lookup on the (type, id) primary key; 50 pairs a query stay under D1's parameter limit.
 	for (let i = 0; i < unique.length; i += 50) {
 		const chunk = unique.slice(i, i + 50);
-		const pairs = chunk.map((_, j) => `(?${2 * j + 1}, ?${2 * j + 2})`).join(", ");
 		const { results } = await db
-			.prepare(`SELECT * FROM resources WHERE (type, id) IN (VALUES ${pairs})`)
+			.prepare(resourcesByKeySql(chunk.length))
 			.bind(...chunk.flatMap((r) => [r.type, r.id]))
 			.all<ResourceRecord>();
 		for (const row of results) out.set(resourceKey(row), row);
