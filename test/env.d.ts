@@ -4,6 +4,9 @@ declare global {
 	namespace Cloudflare {
 		interface Env {
 			TEST_MIGRATIONS: D1Migration[];
+			NATIVE_KV: KVNamespace;
+			NATIVE_R2: R2Bucket;
+			NATIVE_D1: D1Database;
 		}
 	}
 }

@@ -1,9 +1,9 @@
 import type { ModuleEntry, Version } from "../core/model";
-import { needsRuntime, withRuntime } from "../runtime/runtime-code";
+import { withRuntime } from "../runtime/runtime-code";
 import { getModule } from "../storage/modules";
 import { MODULE_KINDS } from "../upload/module-types";
 import type { EdgeConfig } from "./edge-config";
-import { EdgeUnsupported, WorkerFault } from "./edge-errors";
+import { WorkerFault } from "./edge-errors";
 import { workerEnv } from "./worker-env";
 
 /** Used when a version names no compatibility date (the Worker Loader requires one). */
@@ -38,16 +38,9 @@ export async function workerCode(
 	};
 	// Leaving globalOutbound out would hand the managed Worker shiplog's own network access.
 	if (!config.allowOutbound) code.globalOutbound = null;
-	if (needsRuntime(version.bindings) && !isJavaScript(modules[version.main_module])) {
-		throw new EdgeUnsupported(
-			`Worker ${version.worker} binds storage, which the built-in edge provides to JavaScript Workers only.`,
-		);
-	}
-	// Storage bindings need shiplog's shim around the Worker's code (src/runtime/runtime-code.ts).
+	// Storage bindings need shiplog's shim around the Worker's code (its main module is always an ES module).
 	return withRuntime(code, version.bindings);
 }
-
-const isJavaScript = (module: WorkerLoaderModule | undefined) => module?.js !== undefined || module?.cjs !== undefined;
 
 async function loadModules(bucket: R2Bucket, entries: ModuleEntry[]): Promise<Record<string, WorkerLoaderModule>> {
 	const loaded = await Promise.all(

@@ -6,11 +6,6 @@ import { SHIM_MODULES } from "./shim-modules";
 /** JavaScript RPC, which the binding stubs need, is on by default from this compatibility date; before it, "rpc". */
 const RPC_DEFAULT_FROM = "2024-04-03";
 
-/** Whether a version's code needs the runtime's modules: it binds something only shiplog's runtime provides. */
-export function needsRuntime(bindings: Binding[]): boolean {
-	return Object.keys(runtimeManifest(bindings)).length > 0;
-}
-
 /**
  * A managed Worker's code with shiplog's runtime added: the shim modules, the generated entry module as the
  * main module, the manifest the shim reads from `env`, and the `rpc` flag where the compatibility date

@@ -57,7 +57,8 @@ class R2Checksums {
 	}
 }
 
-class R2Object {
+// Named as workerd names the objects its R2 binding returns (R2Object and R2ObjectBody in the type definitions).
+class HeadResult {
 	constructor(wire) {
 		this.key = wire.key;
 		this.version = wire.version;
@@ -80,7 +81,7 @@ class R2Object {
 	}
 }
 
-class R2ObjectBody extends R2Object {
+class GetResult extends HeadResult {
 	#read = false;
 
 	constructor(wire) {
@@ -120,7 +121,7 @@ class R2ObjectBody extends R2Object {
 
 function object(wire) {
 	if (wire === null) return null;
-	return wire.body === undefined ? new R2Object(wire) : new R2ObjectBody(wire);
+	return wire.body === undefined ? new HeadResult(wire) : new GetResult(wire);
 }
 
 function unsupported(method) {
@@ -153,7 +154,7 @@ export class R2Bucket {
 
 	async list(options) {
 		const page = unwrap(await this.#stub.listObjects(options ?? {}));
-		return { ...page, objects: page.objects.map((wire) => new R2Object(wire)) };
+		return { ...page, objects: page.objects.map((wire) => new HeadResult(wire)) };
 	}
 
 	createMultipartUpload() {
