@@ -1,7 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { resourceUsage, destroyResource } from "../../src/runtime/resource-stores";
+import { destroyResource, resourceUsage } from "../../src/runtime/resource-stores";
 import { deployCode, edge } from "../edge/edge-helpers";
 import { runScenario } from "./runtime-helpers";
 
@@ -174,7 +174,9 @@ describe("KV limits", () => {
 		const limit = Number(env.SHIPLOG_KV_MAX_VALUE_BYTES);
 		const refused = await put("kv-big", "too-big", "x".repeat(limit + 1));
 		expect(refused.status).toBe(400);
-		expect(await refused.text()).toBe(`Error: KV PUT failed: 413 Value length of ${limit + 1} exceeds limit of ${limit}.`);
+		expect(await refused.text()).toBe(
+			`Error: KV PUT failed: 413 Value length of ${limit + 1} exceeds limit of ${limit}.`,
+		);
 		// The request body reaches the binding as a stream of unknown length.
 		const stream = new ReadableStream({
 			pull(controller) {

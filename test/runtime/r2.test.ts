@@ -17,7 +17,8 @@ const everyR2Call = async (bucket: R2Bucket) => {
 			out[name] = { error: error.constructor.name, message: error.message };
 		}
 	};
-	const meta = (m: any) => m && { ...m, cacheExpiry: m.cacheExpiry instanceof Date ? m.cacheExpiry.toISOString() : m.cacheExpiry };
+	const meta = (m: any) =>
+		m && { ...m, cacheExpiry: m.cacheExpiry instanceof Date ? m.cacheExpiry.toISOString() : m.cacheExpiry };
 	const shape = (o: any) =>
 		o && {
 			class: o.constructor.name,
@@ -54,7 +55,7 @@ const everyR2Call = async (bucket: R2Bucket) => {
 	);
 	await step("put an ArrayBuffer", async () =>
 		shape(
-			await bucket.put("b.json", new TextEncoder().encode('{"x":1}').buffer, {
+			await bucket.put("b.json", new TextEncoder().encode('{"x":1}').buffer as ArrayBuffer, {
 				httpMetadata: { contentType: "application/json" },
 			}),
 		),
@@ -81,7 +82,9 @@ const everyR2Call = async (bucket: R2Bucket) => {
 			}),
 		),
 	);
-	await step("put with a matching md5", async () => shape(await bucket.put("c.txt", "checked", { md5: await md5("checked") })));
+	await step("put with a matching md5", async () =>
+		shape(await bucket.put("c.txt", "checked", { md5: await md5("checked") })),
+	);
 	await step("put with a sha256 that does not match", async () =>
 		shape(await bucket.put("bad.txt", "body", { sha256: "00".repeat(32) })),
 	);
@@ -98,7 +101,9 @@ const everyR2Call = async (bucket: R2Bucket) => {
 		return { ...shape(object), text, bodyUsed: (object as R2ObjectBody).bodyUsed };
 	});
 	await step("get json", async () => (await bucket.get("b.json"))?.json());
-	await step("get arrayBuffer", async () => [...new Uint8Array((await (await bucket.get("dir/v.bin"))?.arrayBuffer()) ?? [])]);
+	await step("get arrayBuffer", async () => [
+		...new Uint8Array((await (await bucket.get("dir/v.bin"))?.arrayBuffer()) ?? []),
+	]);
 	await step("get bytes", async () => [...((await (await bucket.get("dir/v.bin"))?.bytes()) ?? [])]);
 	await step("get blob", async () => (await (await bucket.get("dir/blob.txt"))?.blob())?.size);
 	await step("get the body stream", async () => {

@@ -18,11 +18,17 @@ export class D1DatabaseBinding extends WorkerEntrypoint<Env, RuntimeBindingProps
 	}
 
 	runBatch(statements: D1Statement[]): Promise<Outcome<D1ResultWire[]>> {
-		return this.#run("batch", async () => settle(await this.#store().runBatch(Array.from(statements, checked))));
+		return this.#run("batch", async () => {
+			if (!Array.isArray(statements)) throw d1Error("batch() takes an array of statements.", "D1_TYPE_ERROR");
+			return settle(await this.#store().runBatch(statements.map(checked)));
+		});
 	}
 
 	execLines(text: string): Promise<Outcome<{ count: number; duration: number }>> {
-		return this.#run("exec", async () => settle(await this.#store().execLines(String(text))));
+		return this.#run("exec", async () => {
+			if (typeof text !== "string") throw d1Error("exec() takes SQL text.", "D1_TYPE_ERROR");
+			return settle(await this.#store().execLines(text));
+		});
 	}
 
 	#store() {

@@ -4,6 +4,7 @@ import { type Body, exactBuffer, readBytes } from "../read-bytes";
 import { storeName } from "../resource-ids";
 import type { RuntimeBindingProps } from "../runtime-bindings";
 import { storageLimits } from "../storage-limits";
+import { bodyArg, stringArg, stringsArg } from "../wire-checks";
 import {
 	checkBulk,
 	checkCacheTtl,
@@ -27,15 +28,16 @@ import type { KvEntry, KvListPage } from "./kv-store";
 export class KvNamespaceBinding extends WorkerEntrypoint<Env, RuntimeBindingProps> {
 	getValue(key: string, cacheTtl?: unknown): Promise<Outcome<KvEntry | null>> {
 		return this.#run("GET", async () => {
-			checkKey("GET", String(key));
+			const name = stringArg(key, "A key");
+			checkKey("GET", name);
 			checkCacheTtl("GET", cacheTtl);
-			return settle(await this.#store().read(String(key)));
+			return settle(await this.#store().read(name));
 		});
 	}
 
 	getValues(keys: string[], cacheTtl?: unknown): Promise<Outcome<(KvEntry | null)[]>> {
 		return this.#run("GET_BULK", async () => {
-			const names = Array.from(keys, String);
+			const names = stringsArg(keys, "Keys");
 			checkBulk(names);
 			for (const name of names) checkKey("GET_BULK", name);
 			checkCacheTtl("GET_BULK", cacheTtl);
@@ -45,21 +47,24 @@ export class KvNamespaceBinding extends WorkerEntrypoint<Env, RuntimeBindingProp
 
 	putValue(key: string, value: Body, options: KvPutOptions = {}): Promise<Outcome<void>> {
 		return this.#run("PUT", async () => {
-			checkKey("PUT", String(key));
+			const name = stringArg(key, "A key");
+			checkKey("PUT", name);
+			const body = bodyArg(value, "A KV value", false);
 			const expiration = expirationOf(options ?? {}, Math.floor(Date.now() / 1000));
 			const metadata = metadataOf(options ?? {});
 			const limit = storageLimits(this.env).kvValueBytes;
-			const bytes = await readBytes(value, limit, (length) =>
+			const bytes = await readBytes(body, limit, (length) =>
 				kvFailure("PUT", 413, `Value length of ${length} exceeds limit of ${limit}.`, "storage_limit"),
 			);
-			settle(await this.#store().write(String(key), exactBuffer(bytes), metadata, expiration));
+			settle(await this.#store().write(name, exactBuffer(bytes), metadata, expiration));
 		});
 	}
 
 	deleteValue(key: string): Promise<Outcome<void>> {
 		return this.#run("DELETE", async () => {
-			checkKey("DELETE", String(key));
-			settle(await this.#store().remove(String(key)));
+			const name = stringArg(key, "A key");
+			checkKey("DELETE", name);
+			settle(await this.#store().remove(name));
 		});
 	}
 

@@ -1,9 +1,10 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { type Outcome, outcome, settle } from "../outcome";
-import { type Body, exactBuffer, readBytes } from "../read-bytes";
+import { exactBuffer, readBytes } from "../read-bytes";
 import { r2KeyPrefix, storeName } from "../resource-ids";
 import type { RuntimeBindingProps } from "../runtime-bindings";
 import { storageLimits } from "../storage-limits";
+import { bodyArg, stringArg, stringsArg } from "../wire-checks";
 import {
 	getOptions,
 	listOptions,
@@ -27,24 +28,26 @@ type Options = Record<string, unknown> | undefined;
 export class R2BucketBinding extends WorkerEntrypoint<Env, RuntimeBindingProps> {
 	headObject(key: string): Promise<Outcome<R2ObjectWire | null>> {
 		return this.#run("head", async () => {
-			const object = await this.env.DATA.head(storedKey("head", this.#prefix(), String(key)));
+			const object = await this.env.DATA.head(storedKey("head", this.#prefix(), stringArg(key, "A key")));
 			return object && objectWire(object, this.#prefix());
 		});
 	}
 
 	getObject(key: string, options?: Options): Promise<Outcome<R2ObjectWire | null>> {
 		return this.#run("get", async () => {
-			const object = await this.env.DATA.get(storedKey("get", this.#prefix(), String(key)), getOptions(options));
+			const stored = storedKey("get", this.#prefix(), stringArg(key, "A key"));
+			const object = await this.env.DATA.get(stored, getOptions(options));
 			return object && objectWire(object, this.#prefix());
 		});
 	}
 
 	putObject(key: string, value: Body, options?: Options): Promise<Outcome<R2ObjectWire | null>> {
 		return this.#run("put", async () => {
-			const name = String(key);
+			const name = stringArg(key, "A key");
 			storedKey("put", this.#prefix(), name);
+			const body = bodyArg(value ?? null, "An object's value", true);
 			const limit = storageLimits(this.env).r2ObjectBytes;
-			const bytes = await readBytes(value ?? null, limit, () =>
+			const bytes = await readBytes(body, limit, () =>
 				r2Failure("put", "Your proposed upload exceeds the maximum allowed object size.", 100100, "storage_limit"),
 			);
 			const store = this.#store();
@@ -54,7 +57,7 @@ export class R2BucketBinding extends WorkerEntrypoint<Env, RuntimeBindingProps> 
 
 	deleteObjects(keys: string[]): Promise<Outcome<void>> {
 		return this.#run("delete", async () => {
-			const names = Array.from(keys, String);
+			const names = stringsArg(keys, "Keys");
 			if (names.length > R2_LIMITS.deleteKeys) {
 				throw r2Failure("delete", `You can delete at most ${R2_LIMITS.deleteKeys} keys at once.`, 10029);
 			}
