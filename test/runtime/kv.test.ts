@@ -210,6 +210,12 @@ describe("KV limits", () => {
 		expect((await put("kv-full", "c", value)).status).toBe(201);
 		const usage = await resourceUsage(env, "kv_namespace", "ns-full");
 		expect(usage).toEqual({ bytes: 2 * (1 + 2_900_000) + 1 + 9, items: 3 });
+		// Over its limit (as after the limit was lowered), a namespace still takes writes that shrink it.
+		await runInDurableObject(env.KV_NAMESPACES.getByName("kv_namespace:ns-full"), (_instance, state) => {
+			state.storage.sql.exec("UPDATE usage SET bytes = 20000000");
+		});
+		expect((await put("kv-full", "c", "smaller")).status).toBe(201);
+		expect((await put("kv-full", "d", "new")).status).toBe(400);
 	});
 });
 

@@ -3,6 +3,7 @@ import { BindingError, type Outcome, outcome } from "../outcome";
 import { r2KeyPrefix } from "../resource-ids";
 import { applySchema } from "../sqlite-schema";
 import { storageLimits } from "../storage-limits";
+import { KeyQueue } from "./key-queue";
 import { putOptions, type R2Method, r2BindingError, r2Failure } from "./r2-rules";
 import { R2_SCHEMA } from "./r2-schema";
 import { objectWire, type R2ObjectWire } from "./r2-wire";
@@ -22,8 +23,7 @@ const DESTROY_PAGES_PER_RUN = 10;
  * upload's size counts against the limit from before R2 is asked until after it answered.
  */
 export class R2BucketStore extends DurableObject<Env> {
-	/** The last write queued for each key: a write waits for the one before it. */
-	readonly #tails = new Map<string, Promise<void>>();
+	readonly #writes = new KeyQueue();
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
@@ -32,7 +32,7 @@ export class R2BucketStore extends DurableObject<Env> {
 
 	put(bucket: string, key: string, body: ArrayBuffer, options: Record<string, unknown>) {
 		return this.#run("put", () =>
-			this.#exclusive([key], async (): Promise<R2ObjectWire | null> => {
+			this.#writes.run([key], async (): Promise<R2ObjectWire | null> => {
 				if (this.#state().destroying !== null) throw r2Failure("put", "The specified bucket does not exist.", 10006);
 				const old = this.#size(key);
 				const size = body.byteLength;
@@ -63,7 +63,7 @@ export class R2BucketStore extends DurableObject<Env> {
 
 	remove(bucket: string, keys: string[]): Promise<Outcome<void>> {
 		return this.#run("delete", () =>
-			this.#exclusive(keys, async () => {
+			this.#writes.run(keys, async () => {
 				const prefix = r2KeyPrefix(bucket);
 				await this.env.DATA.delete(keys.map((key) => prefix + key));
 				for (const key of keys) this.#record(key, null);
@@ -82,7 +82,7 @@ export class R2BucketStore extends DurableObject<Env> {
 	 */
 	async destroy(bucket: string): Promise<{ done: boolean }> {
 		this.ctx.storage.sql.exec("UPDATE usage SET destroying = ? WHERE id = 1", bucket);
-		await Promise.all([...this.#tails.values()]);
+		await this.#writes.idle();
 		return this.#purge(bucket);
 	}
 
@@ -137,23 +137,6 @@ export class R2BucketStore extends DurableObject<Env> {
 				(size === null ? 0 : 1) - (old === null ? 0 : 1),
 			);
 		});
-	}
-
-	async #exclusive<T>(keys: string[], work: () => Promise<T>): Promise<T> {
-		const unique = [...new Set(keys)];
-		const before = unique.map((key) => this.#tails.get(key));
-		let release = () => {};
-		const done = new Promise<void>((resolve) => {
-			release = resolve;
-		});
-		for (const key of unique) this.#tails.set(key, done);
-		try {
-			await Promise.all(before);
-			return await work();
-		} finally {
-			release();
-			for (const key of unique) if (this.#tails.get(key) === done) this.#tails.delete(key);
-		}
 	}
 
 	#run<T>(method: R2Method, work: () => Promise<T>): Promise<Outcome<T>> {
