@@ -9,6 +9,10 @@ export default defineConfig(async () => {
 			cloudflareTest({
 				wrangler: { configPath: "./wrangler.toml" },
 				miniflare: {
+					// Real bindings, for comparing managed Workers' KV, R2 and D1 with them (test/runtime).
+					kvNamespaces: ["NATIVE_KV"],
+					r2Buckets: ["NATIVE_R2"],
+					d1Databases: ["NATIVE_D1"],
 					bindings: {
 						TEST_MIGRATIONS: migrations,
 						// `FUZZ_SEED=<n> npx vitest run test/hostile-input.test.ts` replays a run of the properties.
@@ -18,12 +22,18 @@ export default defineConfig(async () => {
 						SHIPLOG_SECRETS_KEY: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
 						// The edge: small figures so that timeouts and automatic rollbacks happen within a test.
 						SHIPLOG_EDGE_ROUTING_DOMAIN: "workers.test",
-						// The log's own tests (and rollback rules) bind KV, R2, D1 and queues, which the built-in
+						// The log's own tests (and rollback rules) bind queues, Durable Objects and resource ids the built-in
 						// edge cannot serve; the refusal itself is tested with "refuse" in test/edge/serving.test.ts.
 						SHIPLOG_EDGE_UNSUPPORTED_BINDINGS: "accept",
 						SHIPLOG_EDGE_TIMEOUT_MS: "1500",
 						SHIPLOG_AUTO_ROLLBACK_ERROR_RATE: "0.5",
 						SHIPLOG_AUTO_ROLLBACK_MIN_REQUESTS: "10",
+						// Managed Workers' storage: limits small enough to reach in a test (a KV value still spans chunks).
+						SHIPLOG_KV_MAX_VALUE_BYTES: "3145728",
+						SHIPLOG_KV_MAX_NAMESPACE_BYTES: "8388608",
+						SHIPLOG_R2_MAX_OBJECT_BYTES: "1048576",
+						SHIPLOG_R2_MAX_BUCKET_BYTES: "3145728",
+						SHIPLOG_D1_MAX_DATABASE_BYTES: "1048576",
 					},
 				},
 			}),

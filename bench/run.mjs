@@ -10,6 +10,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
+import { bindingFigures } from "./bindings.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const quick = process.env.BENCH_QUICK === "1";
@@ -19,7 +20,17 @@ const KB = 1024;
 const MB = 1024 * 1024;
 
 const N = quick
-	? { deploySmall: 8, deployLarge: 4, rollback: 8, list: 20, edgeSeconds: 2, edgeRounds: 1, sameBundle: 10, burst: 50 }
+	? {
+			deploySmall: 8,
+			deployLarge: 4,
+			rollback: 8,
+			list: 20,
+			edgeSeconds: 2,
+			edgeRounds: 1,
+			sameBundle: 10,
+			burst: 50,
+			bindings: 10,
+		}
 	: {
 			deploySmall: 150,
 			deployLarge: 60,
@@ -29,6 +40,7 @@ const N = quick
 			edgeRounds: 3,
 			sameBundle: 100,
 			burst: 200,
+			bindings: 200,
 		};
 
 // ---- starting shiplog ----
@@ -411,6 +423,8 @@ function table(results) {
 			(m) => `${m.settings_change_bytes} / ${m.secret_change_bytes} / ${m.rollback_bytes}`,
 		],
 		["R2 for 100 deploys of one 1 MB bundle", t.same_bundle_100x, "1×", (m) => `${m.copies}×`],
+		["managed Worker's KV get vs shiplog's, p50", t.bindings?.kv_get, "≤ 1.5×", (m) => `${m.ratio_p50}×`],
+		["managed Worker's D1 query vs shiplog's, p50", t.bindings?.d1_query, "≤ 1.5×", (m) => `${m.ratio_p50}×`],
 		["deploys/s, 50 Workers vs 1 Worker", t.deploy_throughput, "report", (m) => `${m.ratio}×`],
 		["peak RSS of workerd", t.peak_memory, "report", (m) => `${m.peak_rss_mb} MB`],
 	];
@@ -422,6 +436,8 @@ function table(results) {
 			absolute = `${m.subject.p50_ms}/${m.subject.p99_ms} ms | ${m.floor.p50_ms}/${m.floor.p99_ms} ms`;
 			if (m.subject.requests_per_s !== undefined)
 				absolute += ` (${m.subject.requests_per_s} | ${m.floor.requests_per_s} req/s)`;
+		} else if (m.subject?.p50_ms_per_op !== undefined) {
+			absolute = `${m.subject.p50_ms_per_op} | ${m.floor.p50_ms_per_op} ms per operation`;
 		} else if (m.one_worker_per_s !== undefined) {
 			absolute = `${m.fifty_workers_per_s} | ${m.one_worker_per_s} deploys/s`;
 		}
@@ -453,6 +469,7 @@ async function main() {
 		await step("r2_added", () => r2Added(api));
 		await step("same_bundle_100x", () => sameBundle(api, N.sameBundle));
 		await step("deploy_throughput", () => deployThroughput(api, N.burst));
+		await step("bindings", () => bindingFigures({ base: shiplog.base, headers: api.headers, rounds: N.bindings }));
 		const workerd = workerdProcesses(shiplog.child.pid).map(memoryOf);
 		figures.peak_memory = {
 			processes: workerd,

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { requireToken } from "../auth/bearer";
 import { ApiError } from "../errors/api-error";
 import type { AppEnv } from "../http/app-env";
+import { bindingFloors } from "./binding-floors";
 import { batchFloor, callDirect, deployFloor, r2Usage, seedHistory } from "./floors";
 
 const SHA256 = /^[0-9a-f]{64}$/;
@@ -55,6 +56,7 @@ export const benchRoutes = new Hono<AppEnv>()
 		return c.body(null, 204);
 	})
 	.get("/r2", async (c) => c.json(await r2Usage(c.env.MODULES, c.req.query("prefix") ?? "modules/")))
+	.route("/floor/bindings", bindingFloors)
 	.all("/direct/:sha256/*", async (c) => {
 		const sha256 = c.req.param("sha256");
 		if (!SHA256.test(sha256)) throw new ApiError("invalid_request", "sha256 must be 64 lowercase hex digits.");

@@ -1,11 +1,12 @@
 import type { Binding, BindingType } from "../core/bindings";
 import type { Deployment } from "../core/model";
+import { isRuntimeBinding, runtimeBindingProblem } from "../runtime/runtime-bindings";
 import type { Edge } from "./edge-interface";
 
 /**
- * Binding types the built-in edge builds into a managed Worker's `env` (see worker-env.ts). Everything
- * else needs a resource shiplog does not host (KV, R2, D1, queues, Durable Objects, AI, ...). `inherit`
- * copies a binding of an earlier version, which was checked when that version was uploaded.
+ * Binding types the built-in edge builds into a managed Worker's `env` (see worker-env.ts; KV, R2 and D1
+ * through src/runtime). Everything else needs a resource shiplog does not host yet (queues, Durable Objects,
+ * AI, ...). `inherit` copies a binding of an earlier version, which was checked when that version was uploaded.
  */
 export const BUILT_IN_BINDINGS: ReadonlySet<BindingType> = new Set<BindingType>([
 	"plain_text",
@@ -13,6 +14,9 @@ export const BUILT_IN_BINDINGS: ReadonlySet<BindingType> = new Set<BindingType>(
 	"secret_text",
 	"version_metadata",
 	"service",
+	"kv_namespace",
+	"r2_bucket",
+	"d1",
 	"inherit",
 ]);
 
@@ -20,9 +24,13 @@ export class BuiltInEdge implements Edge {
 	readonly kind = "built-in" as const;
 
 	bindingProblems(bindings: Binding[]): string[] {
-		return bindings
-			.filter((b) => !BUILT_IN_BINDINGS.has(b.type))
-			.map((b) => `binding ${b.name} has type ${b.type}, which the built-in edge does not provide`);
+		return bindings.flatMap((b) => {
+			if (!BUILT_IN_BINDINGS.has(b.type)) {
+				return [`binding ${b.name} has type ${b.type}, which the built-in edge does not provide`];
+			}
+			const problem = isRuntimeBinding(b) ? runtimeBindingProblem(b) : null;
+			return problem ? [problem] : [];
+		});
 	}
 
 	/**

@@ -1,5 +1,6 @@
 import type { ModuleEntry, Version } from "../core/model";
 import { MODULE_KINDS } from "../core/module-types";
+import { withRuntime } from "../runtime/runtime-code";
 import { getModule } from "../storage/modules";
 import type { EdgeConfig } from "./edge-config";
 import { WorkerFault } from "./edge-errors";
@@ -37,7 +38,8 @@ export async function workerCode(
 	};
 	// Leaving globalOutbound out would hand the managed Worker shiplog's own network access.
 	if (!config.allowOutbound) code.globalOutbound = null;
-	return code;
+	// Storage bindings need shiplog's shim around the Worker's code (its main module is always an ES module).
+	return withRuntime(code, version.bindings);
 }
 
 async function loadModules(bucket: R2Bucket, entries: ModuleEntry[]): Promise<Record<string, WorkerLoaderModule>> {

@@ -1,5 +1,6 @@
 import type { Binding } from "../core/bindings";
 import type { Version } from "../core/model";
+import { isRuntimeBinding, runtimeBindingProblem, runtimeBindingStub } from "../runtime/runtime-bindings";
 import { revealSecrets } from "../secrets/reveal";
 import { EdgeUnsupported } from "./edge-errors";
 
@@ -13,7 +14,9 @@ export interface ServiceBindingProps {
 /**
  * Builds a managed Worker's `env` from its version's bindings. A service binding becomes a loopback stub
  * into shiplog (`ServiceBinding`), which resolves the target's active deployment on every call, so a
- * deployment of the target changes what this Worker reaches without a deployment of this Worker.
+ * deployment of the target changes what this Worker reaches without a deployment of this Worker. A storage
+ * binding (KV, R2, D1) becomes a stub of that type's binding entrypoint, scoped by its props to the one
+ * resource it names (src/runtime); the shim in the Worker's code gives it the real API's shape.
  */
 export async function workerEnv(env: Env, ctx: ExecutionContext, version: Version): Promise<Record<string, unknown>> {
 	// The values this version was made with: a rollback runs the target's secrets, not today's.
@@ -29,6 +32,11 @@ function bindingValue(
 	binding: Binding,
 	secrets: Record<string, string>,
 ): unknown {
+	if (isRuntimeBinding(binding)) {
+		const problem = runtimeBindingProblem(binding);
+		if (problem) throw new EdgeUnsupported(`Worker ${version.worker} cannot be served: ${problem}.`);
+		return runtimeBindingStub(ctx.exports, binding, { worker: version.worker, version: version.id });
+	}
 	switch (binding.type) {
 		case "plain_text":
 			return binding.text;

@@ -117,31 +117,66 @@ describe("the edge serves a managed Worker's active deployment", () => {
 	});
 
 	it("refuses at upload a binding the built-in edge cannot provide, naming it", async () => {
-		const request = new Request("http://shiplog.test/v1/workers/needs-kv", {
+		const request = new Request("http://shiplog.test/v1/workers/needs-queue", {
 			method: "PUT",
-			body: uploadForm({ metadata: { bindings: [{ name: "CACHE", type: "kv_namespace", namespace_id: "abc" }] } }),
+			body: uploadForm({ metadata: { bindings: [{ name: "JOBS", type: "queue", queue_name: "jobs" }] } }),
 		});
 		const refused = await uploadWorker(serviceContext({ SHIPLOG_EDGE_UNSUPPORTED_BINDINGS: "refuse" }), {
-			worker: "needs-kv",
+			worker: "needs-queue",
 			request,
 			deploy: true,
 			bindingsInherit: "strict",
 		}).catch((error: unknown) => error);
 		expect(refused).toBeInstanceOf(ApiError);
 		expect(refused).toMatchObject({ status: 400, details: { edge: "built-in" } });
-		expect((refused as ApiError).message).toContain("binding CACHE has type kv_namespace");
-		expect(await env.DB.prepare("SELECT count(*) AS n FROM versions WHERE worker = 'needs-kv'").first("n")).toBe(0);
+		expect((refused as ApiError).message).toContain("binding JOBS has type queue");
+		expect(await env.DB.prepare("SELECT count(*) AS n FROM versions WHERE worker = 'needs-queue'").first("n")).toBe(0);
 	});
 
 	it("answers 501 naming the binding when unsupported bindings were accepted into the log", async () => {
-		await deployCode("has-kv", reporter("kv"), {
-			bindings: [{ name: "CACHE", type: "kv_namespace", namespace_id: "abc" }],
+		await deployCode("has-queue", reporter("queue"), {
+			bindings: [{ name: "JOBS", type: "queue", queue_name: "jobs" }],
 		});
-		const res = await edge("has-kv");
+		const res = await edge("has-queue");
 		expect(res.status).toBe(501);
 		const body = await json(res);
 		expect(body.error).toMatchObject({ code: "binding_unsupported" });
-		expect(body.error.message).toContain("CACHE (kv_namespace)");
+		expect(body.error.message).toContain("JOBS (queue)");
+	});
+
+	it("accepts KV, R2 and D1 bindings at upload, and refuses a resource id it cannot serve, naming it", async () => {
+		const strict = serviceContext({ SHIPLOG_EDGE_UNSUPPORTED_BINDINGS: "refuse" });
+		const upload = (worker: string, bindings: unknown[]) =>
+			uploadWorker(strict, {
+				worker,
+				request: new Request(`http://shiplog.test/v1/workers/${worker}`, {
+					method: "PUT",
+					body: uploadForm({ metadata: { bindings } }),
+				}),
+				deploy: true,
+				bindingsInherit: "strict",
+			}).catch((error: unknown) => error);
+		const storage = [
+			{ name: "CACHE", type: "kv_namespace", namespace_id: "0f2ac74b498b48028cb68387c421e279" },
+			{ name: "FILES", type: "r2_bucket", bucket_name: "user-uploads" },
+			{ name: "DB", type: "d1", id: "6b1c0a54-3c7e-4d5e-9a43-1f1e0f3c1e2d" },
+		];
+		expect(await upload("storage-ok", storage)).toMatchObject({
+			replayed: false,
+			value: { version: { worker: "storage-ok" } },
+		});
+		const refused = await upload("storage-bad", [{ name: "FILES", type: "r2_bucket", bucket_name: "Not_A_Bucket" }]);
+		expect(refused).toBeInstanceOf(ApiError);
+		expect((refused as ApiError).message).toContain('binding FILES: "Not_A_Bucket" is not a r2_bucket id');
+	});
+
+	it("answers 501 for a storage binding whose id was accepted into the log but cannot be served", async () => {
+		await deployCode("odd-bucket", reporter("odd"), {
+			bindings: [{ name: "FILES", type: "r2_bucket", bucket_name: "Not_A_Bucket" }],
+		});
+		const res = await edge("odd-bucket");
+		expect(res.status).toBe(501);
+		expect((await json(res)).error.message).toContain('binding FILES: "Not_A_Bucket" is not a r2_bucket id');
 	});
 
 	it("runs each version with the secret values it was made with, so a rollback restores them", async () => {

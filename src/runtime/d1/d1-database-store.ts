@@ -1,0 +1,58 @@
+import { DurableObject } from "cloudflare:workers";
+import { type Outcome, outcome } from "../outcome";
+import { storageLimits } from "../storage-limits";
+import { type D1Format, type D1ResultWire, type D1Statement, d1Error, execLines, runStatement } from "./d1-run";
+
+/**
+ * One D1 database (one object per database id, named by storeName("d1", id)). Its SQLite holds the database's
+ * own tables and nothing of shiplog's, so the Worker's SQL sees exactly its schema. Every call runs in one
+ * transaction: a batch is atomic, as D1's is, and a write that grows the database past its limit is rolled back.
+ * It is reached only through D1DatabaseBinding.
+ */
+export class D1DatabaseStore extends DurableObject<Env> {
+	runStatement(statement: D1Statement, format: D1Format): Promise<Outcome<D1ResultWire>> {
+		return this.#transaction("query", () => runStatement(this.ctx.storage.sql, statement, format));
+	}
+
+	runBatch(statements: D1Statement[]): Promise<Outcome<D1ResultWire[]>> {
+		return this.#transaction("batch", () => {
+			if (statements.length === 0) throw d1Error("No SQL statements detected.");
+			return statements.map((statement) => runStatement(this.ctx.storage.sql, statement, "objects"));
+		});
+	}
+
+	execLines(text: string): Promise<Outcome<{ count: number; duration: number }>> {
+		return this.#transaction("exec", () => execLines(this.ctx.storage.sql, text));
+	}
+
+	/** The database file's size, which is what its limit measures. */
+	usage(): { bytes: number } {
+		return { bytes: this.ctx.storage.sql.databaseSize };
+	}
+
+	/** Deletes every table and row: for when the database itself is deleted. */
+	async destroy(): Promise<void> {
+		await this.ctx.storage.deleteAll();
+	}
+
+	#transaction<T>(op: string, work: () => T): Promise<Outcome<T>> {
+		return outcome(
+			() => {
+				const sql = this.ctx.storage.sql;
+				const limit = storageLimits(this.env).d1DatabaseBytes;
+				const before = sql.databaseSize;
+				return this.ctx.storage.transactionSync(() => {
+					const result = work();
+					// SQLite never shrinks the file, so only a write that grew it past the limit is refused (and
+					// rolled back); writes that reuse freed pages go on.
+					if (sql.databaseSize > limit && sql.databaseSize > before) {
+						throw d1Error(`Exceeded maximum DB size of ${limit} bytes: SQLITE_FULL`, "D1_ERROR", "storage_limit");
+					}
+					return result;
+				});
+			},
+			`D1_ERROR: Internal error in ${op}`,
+			{ store: "d1", op },
+		);
+	}
+}

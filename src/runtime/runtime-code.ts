@@ -1,0 +1,26 @@
+import type { Binding } from "../core/bindings";
+import { ENTRY_MODULE, entryModule } from "./entry-module";
+import { RUNTIME_MANIFEST, runtimeManifest } from "./runtime-bindings";
+import { SHIM_MODULES } from "./shim-modules";
+
+/** JavaScript RPC, which the binding stubs need, is on by default from this compatibility date; before it, "rpc". */
+const RPC_DEFAULT_FROM = "2024-04-03";
+
+/**
+ * A managed Worker's code with shiplog's runtime added: the shim modules, the generated entry module as the
+ * main module, the manifest the shim reads from `env`, and the `rpc` flag where the compatibility date
+ * predates it. Code whose version binds no such binding is returned as it is.
+ */
+export function withRuntime(code: WorkerLoaderWorkerCode, bindings: Binding[]): WorkerLoaderWorkerCode {
+	const manifest = runtimeManifest(bindings);
+	if (Object.keys(manifest).length === 0) return code;
+	const flags = code.compatibilityFlags ?? [];
+	const needsRpcFlag = code.compatibilityDate < RPC_DEFAULT_FROM && !flags.includes("rpc");
+	return {
+		...code,
+		compatibilityFlags: needsRpcFlag ? [...flags, "rpc"] : flags,
+		mainModule: ENTRY_MODULE,
+		modules: { ...code.modules, ...SHIM_MODULES, [ENTRY_MODULE]: { js: entryModule(code.mainModule) } },
+		env: { ...code.env, [RUNTIME_MANIFEST]: manifest },
+	};
+}
