@@ -7,6 +7,8 @@ export interface EdgeConfig {
 	cpuMs: number;
 	/** Host-side wall clock for a managed Worker to answer (until its response headers arrive). */
 	timeoutMs: number;
+	/** How deep a chain of service-binding calls may go in one request. */
+	maxHops: number;
 }
 
 export interface HealthPolicy {
@@ -30,6 +32,7 @@ export function edgeConfig(env: Env): EdgeConfig {
 		allowOutbound: env.SHIPLOG_EDGE_OUTBOUND?.trim().toLowerCase() === "allowed",
 		cpuMs: positive(env.SHIPLOG_EDGE_CPU_MS, 1000),
 		timeoutMs: positive(env.SHIPLOG_EDGE_TIMEOUT_MS, 30_000),
+		maxHops: Math.floor(positive(env.SHIPLOG_EDGE_MAX_HOPS, 8)),
 	};
 }
 

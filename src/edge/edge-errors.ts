@@ -10,6 +10,8 @@ export const EDGE_FAULTS = {
 	/** shiplog cannot serve the Worker now (its own storage or configuration): anonymous callers learn no more. */
 	unavailable: 503,
 	worker_timeout: 504,
+	/** A chain of service-binding calls went deeper than shiplog allows (a loop, most likely). */
+	loop_detected: 508,
 } as const;
 
 export type EdgeFault = keyof typeof EDGE_FAULTS;

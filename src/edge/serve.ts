@@ -16,6 +16,8 @@ export interface ServeOptions {
 	requestId: string;
 	/** A named entrypoint of the managed Worker (service bindings may name one); default export if null. */
 	entrypoint?: string | null;
+	/** How many service-binding calls led here (0 from the edge itself). */
+	hops?: number;
 }
 
 /**
@@ -79,7 +81,7 @@ async function runVersion(
 	});
 	let code: WorkerLoaderWorkerCode;
 	try {
-		code = await codeFor(env, ctx, version, config);
+		code = await codeFor(env, ctx, version, config, options.hops ?? 0);
 	} catch (error) {
 		if (error instanceof EdgeUnsupported) return fail("binding_unsupported", error.message, false);
 		if (error instanceof WorkerFault) return fail("worker_exception", startFailure(version, error.message));
@@ -100,7 +102,7 @@ async function runVersion(
 		timer = setTimeout(() => resolve("timeout"), config.timeoutMs);
 	});
 	try {
-		const stub = env.LOADER.get(loaderId(version, config), () => code);
+		const stub = env.LOADER.get(loaderId(version, config, options.hops ?? 0), () => code);
 		const entrypoint = stub.getEntrypoint(options.entrypoint ?? undefined);
 		const result = await Promise.race([entrypoint.fetch(body.request), timedOut]);
 		if (result === "timeout") {
@@ -147,11 +149,11 @@ const codes = new Map<string, Promise<WorkerLoaderWorkerCode>>();
  * (a module missing from R2) are told apart from the managed Worker's. Kept per isolate by loader id,
  * which content-addresses it; a failed build is not kept.
  */
-function codeFor(env: Env, ctx: ExecutionContext, version: Version, config: EdgeConfig) {
-	const id = loaderId(version, config);
+function codeFor(env: Env, ctx: ExecutionContext, version: Version, config: EdgeConfig, hops: number) {
+	const id = loaderId(version, config, hops);
 	const cached = codes.get(id);
 	if (cached) return cached;
-	const built = workerCode(env, ctx, version, config);
+	const built = workerCode(env, ctx, version, config, hops);
 	codes.set(id, built);
 	built.catch(() => codes.delete(id));
 	if (codes.size > CODE_CACHE_SIZE) codes.delete(codes.keys().next().value as string);

@@ -11,11 +11,13 @@ export const DEFAULT_COMPATIBILITY_DATE = "2026-11-01";
 
 /**
  * The Worker Loader caches an isolate by id and silently keeps old code if the id is reused, so the id
- * names everything the code depends on: the version (immutable: code, bindings, secrets) and the edge
- * settings baked into it.
+ * names everything the code depends on: the version (immutable: code, bindings, secrets), the edge
+ * settings baked into it, and how deep in a chain of service-binding calls it runs (its service bindings
+ * carry that depth, so a loop is stopped after a few calls; see ServiceBinding).
  */
-export function loaderId(version: Version, config: EdgeConfig): string {
-	return `${version.worker}@${version.id}#net=${config.allowOutbound ? "on" : "off"};cpu=${config.cpuMs}`;
+export function loaderId(version: Version, config: EdgeConfig, hops = 0): string {
+	const depth = hops > 0 ? `;hops=${hops}` : "";
+	return `${version.worker}@${version.id}#net=${config.allowOutbound ? "on" : "off"};cpu=${config.cpuMs}${depth}`;
 }
 
 export async function workerCode(
@@ -23,10 +25,11 @@ export async function workerCode(
 	ctx: ExecutionContext,
 	version: Version,
 	config: EdgeConfig,
+	hops = 0,
 ): Promise<WorkerLoaderWorkerCode> {
 	const [modules, managedEnv] = await Promise.all([
 		loadModules(env.MODULES, version.modules),
-		workerEnv(env, ctx, version),
+		workerEnv(env, ctx, version, hops),
 	]);
 	const code: WorkerLoaderWorkerCode = {
 		compatibilityDate: version.compatibility_date ?? DEFAULT_COMPATIBILITY_DATE,

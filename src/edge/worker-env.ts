@@ -4,11 +4,13 @@ import { isRuntimeBinding, runtimeBindingProblem, runtimeBindingStub } from "../
 import { revealSecrets } from "../secrets/reveal";
 import { EdgeUnsupported } from "./edge-errors";
 
-/** What a service binding stub carries: who calls, and which managed Worker it reaches. */
+/** What a service binding stub carries: who calls, which managed Worker it reaches, and how deep the call is. */
 export interface ServiceBindingProps {
 	caller: string;
 	target: string;
 	entrypoint: string | null;
+	/** How many service-binding calls led to the caller (0: it was reached from the edge itself). */
+	hops: number;
 }
 
 /**
@@ -18,11 +20,16 @@ export interface ServiceBindingProps {
  * binding (KV, R2, D1) becomes a stub of that type's binding entrypoint, scoped by its props to the one
  * resource it names (src/runtime); the shim in the Worker's code gives it the real API's shape.
  */
-export async function workerEnv(env: Env, ctx: ExecutionContext, version: Version): Promise<Record<string, unknown>> {
+export async function workerEnv(
+	env: Env,
+	ctx: ExecutionContext,
+	version: Version,
+	hops: number,
+): Promise<Record<string, unknown>> {
 	// The values this version was made with: a rollback runs the target's secrets, not today's.
 	const secrets = await revealSecrets(env, version);
 	const out: Record<string, unknown> = {};
-	for (const binding of version.bindings) out[binding.name] = bindingValue(ctx, version, binding, secrets);
+	for (const binding of version.bindings) out[binding.name] = bindingValue(ctx, version, binding, secrets, hops);
 	return out;
 }
 
@@ -31,6 +38,7 @@ function bindingValue(
 	version: Version,
 	binding: Binding,
 	secrets: Record<string, string>,
+	hops: number,
 ): unknown {
 	if (isRuntimeBinding(binding)) {
 		const problem = runtimeBindingProblem(binding);
@@ -48,7 +56,7 @@ function bindingValue(
 			return { id: version.id, tag: version.tag ?? "", timestamp: version.created_on };
 		case "service":
 			return ctx.exports.ServiceBinding({
-				props: { caller: version.worker, target: binding.service, entrypoint: binding.entrypoint ?? null },
+				props: { caller: version.worker, target: binding.service, entrypoint: binding.entrypoint ?? null, hops },
 			});
 		default:
 			// Refused at upload (edge.ts) unless unsupported bindings are accepted into the log.

@@ -24,6 +24,7 @@ export const REASONS = [
 	"no_previous_deployment",
 	"split_deployment_target",
 	"binding_unsupported",
+	"binding_cycle",
 	"traffic_split_invalid",
 	"json_too_deep",
 	"json_too_large",

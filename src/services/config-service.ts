@@ -8,6 +8,7 @@ import { encryptSecret } from "../secrets/cipher";
 import { keyRing, secretMac } from "../secrets/key-ring";
 import { getActiveDeployment } from "../storage/deployments";
 import { getVersionsByIds } from "../storage/versions";
+import { refuseBindingCycle } from "./binding-cycles";
 import { type ChangeContext, commandBase, type Done, done } from "./change-context";
 import { coordinatorFor } from "./coordinator";
 import { fingerprint } from "./fingerprint";
@@ -87,16 +88,15 @@ async function change(
 }
 
 /** Settings: a new version of the active one with the change, deployed at 100 %. */
-export function changeSettings(
+export async function changeSettings(
 	ctx: ChangeContext,
 	input: ConfigRequest & { body: SettingsRequest },
 ): Promise<Done<ConfigOutcome>> {
 	const patch = settingsPatch(input.body);
 	// Every new version, however it is made, meets the checks an upload meets.
-	assertEdgeCanRun(
-		ctx.env,
-		Object.values(patch.bindings ?? {}).filter((b): b is Binding => b !== null),
-	);
+	const added = Object.values(patch.bindings ?? {}).filter((b): b is Binding => b !== null);
+	assertEdgeCanRun(ctx.env, added);
+	await refuseBindingCycle(ctx.env.DB, input.worker, added);
 	return change(ctx, input, { kind: "settings", patch });
 }
 

@@ -7,6 +7,7 @@ import { sealSecretBindings } from "../secrets/seal-upload";
 import { putModule } from "../storage/modules";
 import type { UploadMetadata } from "../upload/metadata";
 import { parseUpload } from "../upload/parse-upload";
+import { refuseBindingCycle } from "./binding-cycles";
 import { type ChangeContext, commandBase, type Done, done } from "./change-context";
 import { coordinatorFor } from "./coordinator";
 import { fingerprint } from "./fingerprint";
@@ -36,6 +37,7 @@ export async function uploadWorker(ctx: ChangeContext, input: UploadRequest): Pr
 	const { env } = ctx;
 	const { metadata, modules } = await parseUpload(input.request, maxUploadBytes(env));
 	assertEdgeCanRun(env, metadata.bindings);
+	await refuseBindingCycle(env.DB, input.worker, metadata.bindings);
 	const sealed = await sealSecretBindings(env, ctx.deps, input.worker, metadata.bindings);
 	const manifest = await buildManifest(modules);
 	const bodies = new Map(modules.map((m) => [m.name, m.bytes]));
