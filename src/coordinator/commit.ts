@@ -85,10 +85,17 @@ export async function commitChange<T>(
 		if (landed) return next;
 		throw new ApiError("unavailable", "Storage did not confirm the change; retry it (with the same Idempotency-Key).");
 	}
-	local.transaction(() => {
-		local.write({ worker: state.worker, ...next });
-		local.clearPending();
-	});
+	// The change is in D1: it happened, whatever follows. If this object cannot record it, the pending row
+	// stays and the next operation (or the alarm) settles it from D1; the client still hears of success.
+	try {
+		local.transaction(() => {
+			local.write({ worker: state.worker, ...next });
+			local.clearPending();
+		});
+	} catch (error) {
+		console.error(JSON.stringify({ at: "coordinator.commit.local", worker: state.worker, error: String(error) }));
+		await alarm(Date.now() + SETTLE_RETRY_MS).catch(() => undefined);
+	}
 	return next;
 }
 
