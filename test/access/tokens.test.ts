@@ -6,9 +6,9 @@ import { LAST_USED_INTERVAL_MS } from "../../src/auth/authenticate";
 import { systemDeps } from "../../src/deps/deps";
 import { testDeps } from "../../src/deps/test-deps";
 import type { AppEnv } from "../../src/http/app-env";
+import { provideDeps } from "../../src/http/deps";
 import { onError } from "../../src/http/errors";
 import { requestId } from "../../src/http/request-id";
-import { provideDeps } from "../../src/http/deps";
 import { testApp } from "../fixtures/app";
 import { createToken } from "../fixtures/tokens";
 import { api, deploy, json, uploadForm, uploadVersion } from "../helpers";
@@ -18,7 +18,12 @@ function countingDb() {
 	const queries: string[] = [];
 	const db = new Proxy(env.DB, {
 		get(target, key) {
-			if (key === "prepare") return (sql: string) => (queries.push(sql), target.prepare(sql));
+			if (key === "prepare") {
+				return (sql: string) => {
+					queries.push(sql);
+					return target.prepare(sql);
+				};
+			}
 			const value = Reflect.get(target, key);
 			return typeof value === "function" ? value.bind(target) : value;
 		},
@@ -33,7 +38,11 @@ describe("POST /v1/tokens", () => {
 	it("shows the token once; the list shows its prefix, principal and scopes, never the token", async () => {
 		const res = await api("/v1/tokens", {
 			method: "POST",
-			body: JSON.stringify({ principal: "alice@example.com", scopes: ["read", "deploy:shop-*"], description: "laptop" }),
+			body: JSON.stringify({
+				principal: "alice@example.com",
+				scopes: ["read", "deploy:shop-*"],
+				description: "laptop",
+			}),
 		});
 		expect(res.status).toBe(201);
 		expect(res.headers.get("cache-control")).toBe("no-store");
@@ -133,8 +142,11 @@ describe("revocation and expiry take effect at once", () => {
 		const call = testApp({ deps, vars: { DB: db } });
 		const { token, id } = await createToken(["read"], "frequent", {}, call);
 		const lastUsed = async () =>
-			(await env.DB.prepare("SELECT last_used_on FROM api_tokens WHERE id = ?1").bind(id).first<{ last_used_on: string }>())
-				?.last_used_on;
+			(
+				await env.DB.prepare("SELECT last_used_on FROM api_tokens WHERE id = ?1")
+					.bind(id)
+					.first<{ last_used_on: string }>()
+			)?.last_used_on;
 		expect(await lastUsed()).toBeNull();
 		await call("/v1/workers", { token });
 		expect(await lastUsed()).toBe("2026-12-02T00:00:00.000Z");
@@ -197,7 +209,9 @@ describe("what a token may do, and what its changes record", () => {
 
 	it("rollback without deploy: a rollback goes through, any other deployment is a 403 naming deploy", async () => {
 		const first = await deploy("oncall");
-		await deploy("oncall", { modules: [{ name: "index.js", body: "export default { fetch() { return new Response('2') } }" }] });
+		await deploy("oncall", {
+			modules: [{ name: "index.js", body: "export default { fetch() { return new Response('2') } }" }],
+		});
 		const upload = await uploadVersion("oncall", {
 			modules: [{ name: "index.js", body: "export default { fetch() { return new Response('3') } }" }],
 		});
