@@ -22,6 +22,8 @@ export default defineConfig(async () => {
 						SHIPLOG_EDGE_TIMEOUT_MS: "1500",
 						SHIPLOG_AUTO_ROLLBACK_ERROR_RATE: "0.5",
 						SHIPLOG_AUTO_ROLLBACK_MIN_REQUESTS: "10",
+						// Webhooks: a receiver that does not answer is given up on within a test's patience.
+						SHIPLOG_WEBHOOK_TIMEOUT_MS: "1000",
 					},
 				},
 			}),
