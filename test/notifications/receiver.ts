@@ -6,7 +6,7 @@ export interface Received {
 	url: string;
 	headers: Record<string, string>;
 	body: string;
-	redirect: RequestRedirect | undefined;
+	redirect: RequestInit["redirect"];
 }
 
 type Answer = (request: Received, signal: AbortSignal | undefined) => Response | Promise<Response>;
