@@ -19,6 +19,15 @@ function refusalOf(error: unknown, status: number): Refusal {
 	};
 }
 
+/** A refusal is answered as it is even when it cannot be recorded; the failure is logged. */
+async function tolerate(recording: Promise<void>): Promise<void> {
+	try {
+		await recording;
+	} catch (error) {
+		console.error(JSON.stringify({ at: "audit.refusal", error: String(error) }));
+	}
+}
+
 /**
  * One per surface (/v1, /client/v4): identifies the caller (401 otherwise), lets the route's guard decide
  * its scope, and records every refusal in the audit log with the route's declared action. A route that
@@ -31,11 +40,13 @@ export const accessControl = (surface: AuditSource) =>
 		const result = await authenticate(c.env, deps, c.req.header("authorization"));
 		if (!result.ok) {
 			const actor = { ...actorOf(null, surface, c.var.requestId), token_prefix: result.token_prefix };
-			await recordRefusal(c.env.DB, deps, actor, {
-				action: "authenticate",
-				refusal: refusalOf(result.error, result.error.status),
-				details: { method: c.req.method, path: c.req.path },
-			});
+			await tolerate(
+				recordRefusal(c.env.DB, deps, actor, {
+					action: "authenticate",
+					refusal: refusalOf(result.error, result.error.status),
+					details: { method: c.req.method, path: c.req.path },
+				}),
+			);
 			throw result.error;
 		}
 		c.set("principal", result.principal);
@@ -46,12 +57,14 @@ export const accessControl = (surface: AuditSource) =>
 		const status = c.res.status;
 		const policy = c.var.policy;
 		if (REFUSAL_STATUSES.has(status)) {
-			await recordRefusal(c.env.DB, deps, actorOf(result.principal, surface, c.var.requestId), {
-				action: policy?.action ?? "request",
-				worker: c.var.worker ?? null,
-				refusal: refusalOf(c.error, status),
-				details: { method: c.req.method, route: routePath(c, -1) },
-			});
+			await tolerate(
+				recordRefusal(c.env.DB, deps, actorOf(result.principal, surface, c.var.requestId), {
+					action: policy?.action ?? "request",
+					worker: c.var.worker ?? null,
+					refusal: refusalOf(c.error, status),
+					details: { method: c.req.method, route: routePath(c, -1) },
+				}),
+			);
 		} else if (status < 400 && policy === undefined) {
 			throw new Error(`${c.req.method} ${routePath(c, -1)} answered without declaring a scope`);
 		}

@@ -220,8 +220,13 @@ export class WorkerCoordinator extends DurableObject<Env> {
 		}
 	}
 
+	/** Replays and no-op changes changed nothing: one that cannot be recorded is logged, not failed. */
 	private async record(entry: AuditEntry): Promise<void> {
-		await insertAuditEntry(this.env.DB, entry).run();
+		try {
+			await insertAuditEntry(this.env.DB, entry).run();
+		} catch (error) {
+			console.error(JSON.stringify({ at: "coordinator.audit", worker: entry.worker, error: String(error) }));
+		}
 	}
 
 	// ---- state ----
