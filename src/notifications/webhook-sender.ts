@@ -15,7 +15,8 @@ export class WebhookSender extends DurableObject<Env> {
 	 */
 	async kick(webhookId: string): Promise<boolean> {
 		try {
-			await this.ctx.storage.put("webhook", webhookId);
+			if ((await this.ctx.storage.get<string>("webhook")) !== webhookId)
+				await this.ctx.storage.put("webhook", webhookId);
 			if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now());
 			return true;
 		} catch (error) {

@@ -104,6 +104,8 @@ const createRouteDef = createRoute({
 	// Deploy, or rollback alone for a deployment that is a rollback (all traffic back to an older version).
 	...needs("rollback", "worker.deploy"),
 	summary: "Deploy uploaded versions: one at 100 %, or two split by percentage",
+	description:
+		"Needs the deploy scope; the rollback scope alone suffices for a deployment that is a rollback (all traffic back to an older version).",
 	request: {
 		params: nameParam,
 		query: z.object({ force: z.enum(["true", "false"]).optional() }),
