@@ -4,6 +4,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
 	test: {
 		include: ["test/e2e/**/*.e2e.ts"],
+		// One shiplog under `wrangler dev` for the whole run, shared by every file.
+		globalSetup: ["test/e2e/global-setup.ts"],
 		environment: "node",
 		fileParallelism: false,
 		testTimeout: 120_000,

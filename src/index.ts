@@ -1,10 +1,12 @@
 import { createApp } from "./app";
 import { runAudit } from "./audit/run-audit";
 import { systemDeps } from "./deps/deps";
+import { housekeeping } from "./housekeeping";
 import { resealSecrets } from "./secrets/reseal";
 
 export { WorkerCoordinator } from "./coordinator/worker-coordinator";
 export { ServiceBinding } from "./edge/service-binding";
+export { WebhookSender } from "./notifications/webhook-sender";
 export { D1DatabaseBinding } from "./runtime/d1/d1-binding";
 export { D1DatabaseStore } from "./runtime/d1/d1-database-store";
 export { KvNamespaceBinding } from "./runtime/kv/kv-binding";
@@ -18,6 +20,7 @@ export default {
 	fetch: app.fetch,
 	async scheduled(controller, env, ctx) {
 		ctx.waitUntil(runAudit(env, systemDeps, `cron:${controller.cron}`));
+		ctx.waitUntil(housekeeping(env, systemDeps));
 		ctx.waitUntil(reseal(env));
 	},
 } satisfies ExportedHandler<Env>;

@@ -4,7 +4,14 @@ import { api, deploy, json, uploadForm, workerSource } from "./helpers";
 
 const body = (text: string) => ({ modules: [{ name: "index.js", body: workerSource(text) }] });
 
-describe("a refused request stores nothing in D1", () => {
+/** A dump with the audit log's lines left out. */
+const withoutAuditLog = (dump: string) =>
+	dump
+		.split("\n")
+		.filter((line) => !line.startsWith("audit_log:"))
+		.join("\n");
+
+describe("a refused request stores nothing in D1 but its audit record", () => {
 	it("uploads refused with 412, 422 and 409 leave every D1 table as it was; their bodies wait in R2 for the sweep", async () => {
 		const first = await deploy("refused", {
 			...body("v1"),
@@ -38,7 +45,10 @@ describe("a refused request stores nothing in D1", () => {
 		expect(wrongTag.status).toBe(409);
 		expect((await json(wrongTag)).error.details.reason).toBe("migration_tag_mismatch");
 
-		expect(await d1Dump()).toEqual(before);
+		// Only the audit log changed: each refusal is recorded there (who, what, why), nothing else.
+		expect(await d1Dump({ except: ["audit_log"] })).toEqual(withoutAuditLog(before));
+		const refusals = await json(await api("/v1/audit-log?worker=refused&outcome=refused"));
+		expect(refusals.items.map((e: { status: number }) => e.status).sort()).toEqual([409, 412, 422]);
 		// Module bodies are content-addressed and stored before the coordinator decides; a refused upload's
 		// new bodies stay in R2, named by nothing, until the audit's garbage collection reclaims them.
 		const added = (await r2Keys()).filter((k) => !r2Before.includes(k));

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
-import { requireToken } from "../auth/bearer";
+import { accessControl } from "../auth/access-control";
+import { guard } from "../auth/route-policy";
 import { ApiError } from "../errors/api-error";
 import type { AppEnv } from "../http/app-env";
 import { bindingFloors } from "./binding-floors";
@@ -33,7 +34,8 @@ export const benchRoutes = new Hono<AppEnv>()
 		}
 		await next();
 	})
-	.use("*", requireToken)
+	.use("*", accessControl("api"))
+	.use("*", guard({ scope: "admin", on: "account", action: "bench" }))
 	.post("/floor/deploy", async (c) => {
 		const sha256 = c.req.query("sha256") ?? "";
 		if (!SHA256.test(sha256)) throw new ApiError("invalid_request", "sha256 must be 64 lowercase hex digits.");

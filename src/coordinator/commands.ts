@@ -1,3 +1,4 @@
+import type { AuditActor } from "../audit-log/entry";
 import type { Binding } from "../core/bindings";
 import type { ConfigChange, ConfigPatch } from "../core/config-change";
 import type { Author, Deployment, Source, TrafficSplit, TriggeredBy, Version } from "../core/model";
@@ -15,6 +16,8 @@ export interface CommandBase {
 	/** When the change was asked for (ISO 8601), from the caller's clock: what the log records as created_on. */
 	at: string;
 	preconditions?: Preconditions;
+	/** Who asked and through what, for the audit entry written with the change (absent: derived from author). */
+	audit?: AuditActor;
 }
 
 export interface UploadCommand extends CommandBase, Omit<VersionDraft, "triggered_by" | "author" | "source"> {
@@ -37,6 +40,11 @@ export interface DeployCommand extends CommandBase {
 	/** A deployment of an older version at 100 % is a rollback and meets the rollback rules: these tune them. */
 	force: boolean;
 	policy: RollbackPolicy;
+	/**
+	 * The caller may roll back but not deploy: the deployment is made only if it is a rollback (all traffic
+	 * back to an older version), judged against the state it commits on.
+	 */
+	rollback_only?: boolean;
 }
 
 /** A change to the active version's configuration: settings, or one secret put or deleted. */

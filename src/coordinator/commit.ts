@@ -38,6 +38,8 @@ export async function commitChange<T>(
 	change: Change<T>,
 	pre: Preconditions,
 	at: string,
+	/** Rows that belong to the change and must land with it (its audit entry, its event). */
+	records: D1PreparedStatement[] = [],
 ): Promise<Counters> {
 	const { version, deployment } = change;
 	const next: Counters = {
@@ -55,8 +57,10 @@ export async function commitChange<T>(
 	if (deployment) statements.push(insertDeployment(db, deployment));
 	for (const value of change.secret_values ?? []) statements.push(insertSecretValue(db, value));
 	// First use of a bound resource registers it, in the same batch as the version that binds it.
-	for (const resource of version ? boundResources(version.bindings) : []) {
-		statements.push(registerOnFirstUse(db, resource, `worker:${state.worker}`, at));
+	if (version) {
+		for (const resource of boundResources(version.bindings)) {
+			statements.push(registerOnFirstUse(db, resource, `worker:${state.worker}`, version.author, at));
+		}
 	}
 	if (pre.idempotency_key !== undefined) {
 		statements.push(
@@ -69,6 +73,7 @@ export async function commitChange<T>(
 			}),
 		);
 	}
+	statements.push(...records);
 	statements.push(releaseGuard(db));
 
 	local.writePending({ version_id: version?.id ?? null, deployment_id: deployment?.id ?? null, next }, at);

@@ -6,7 +6,7 @@ import type { Ids } from "../deps/deps";
 import type { Change, DeployCommand, WriterState } from "./commands";
 import type { PlanLog } from "./plan-log";
 import { judgeRollback } from "./plan-rollback";
-import { newDeployment, versionsMissing } from "./records";
+import { newDeployment, rollbackOnly, versionsMissing } from "./records";
 
 /** A deployment of versions that were already uploaded: one at 100 %, or two split by percentage. */
 export async function planDeploy(
@@ -25,6 +25,7 @@ export async function planDeploy(
 
 	let rollback_from = command.rollback_from ?? null;
 	let triggered_by = command.triggered_by;
+	let isRollback = false;
 	const active = await log.activeDeployment();
 	if (active) {
 		const only = soleVersion(command);
@@ -32,11 +33,13 @@ export async function planDeploy(
 		const serving = await log.versions(active.versions.map((v) => v.version_id));
 		const kind = classifyDeployment(target, serving);
 		if (kind.rollback && target) {
+			isRollback = true;
 			if (kind.check_rules) await judgeRollback(state, log, active, target, command.policy, command.force);
 			rollback_from ??= active.id;
 			if (triggered_by === "deployment") triggered_by = "rollback";
 		}
 	}
+	if (command.rollback_only && !isRollback) throw rollbackOnly(command.worker);
 	const deployment = newDeployment(state, command, ids, {
 		message: command.message,
 		triggered_by,

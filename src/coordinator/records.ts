@@ -42,3 +42,13 @@ export function neverDeployed(worker: string): ApiError {
 export function versionsMissing(worker: string, ids: string[]): ApiError {
 	return ApiError.because("not_found", "version_not_found", `Worker ${worker} has no version ${ids.join(", ")}.`);
 }
+
+/** A deployment that is not a rollback, asked for by a principal that may only roll back. */
+export function rollbackOnly(worker: string): ApiError {
+	return ApiError.because(
+		"forbidden",
+		"rollback_only",
+		`This token may roll back Worker ${worker} but not deploy it: only a deployment that sends all traffic back to an older version is allowed; anything else needs the deploy scope (deploy:${worker}).`,
+		{ missing_scope: `deploy:${worker}` },
+	);
+}

@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import type { AuditEntry } from "../audit-log/entry";
 import type { Deployment } from "../core/model";
 import { checkIfMatch, type Preconditions } from "../core/preconditions";
 import { isSplit } from "../core/traffic";
@@ -9,9 +10,14 @@ import { autoRollbackCommand } from "../edge/health/auto-rollback";
 import { HealthMonitor, type WorkerHealth } from "../edge/health/health-monitor";
 import type { TrafficReport } from "../edge/health/health-window";
 import { ApiError, type Result } from "../errors/api-error";
+import { kickSenders } from "../notifications/emit";
+import { deploymentEvent } from "../notifications/events";
 import { rollbackPolicy } from "../services/policy";
+import { insertAuditEntry } from "../storage/audit-log";
+import { insertEvent } from "../storage/events";
 import { getWorker } from "../storage/workers";
 import { CachedLog } from "./cached-log";
+import { changeEntry, commandActor } from "./change-record";
 import type {
 	Change,
 	CommandBase,
@@ -58,19 +64,25 @@ export class WorkerCoordinator extends DurableObject<Env> {
 		const pre = command.deploy
 			? command.preconditions
 			: { ...command.preconditions, if_match: undefined, require_if_match: false };
-		return this.change({ ...command, preconditions: pre }, (state, log) => planUpload(state, log, command, this.ids));
+		const action = command.deploy ? "worker.deploy" : "version.upload";
+		return this.change({ ...command, preconditions: pre }, action, (state, log) =>
+			planUpload(state, log, command, this.ids),
+		);
 	}
 
 	deploy(command: DeployCommand): Promise<Result<Deployment>> {
-		return this.change(command, (state, log) => planDeploy(state, log, command, this.ids));
+		return this.change(command, "worker.deploy", (state, log) => planDeploy(state, log, command, this.ids));
 	}
 
 	changeConfig(command: ConfigCommand): Promise<Result<ConfigOutcome>> {
-		return this.change(command, (state, log) => planConfig(state, log, command, this.ids));
+		const action = { settings: "worker.settings", secret_put: "secret.put", secret_delete: "secret.delete" }[
+			command.change.kind
+		];
+		return this.change(command, action, (state, log) => planConfig(state, log, command, this.ids));
 	}
 
 	rollback(command: RollbackCommand): Promise<Result<RollbackOutcome>> {
-		return this.change(command, (state, log) => planRollback(state, log, command, this.ids));
+		return this.change(command, "worker.rollback", (state, log) => planRollback(state, log, command, this.ids));
 	}
 
 	/** The counters and pointer as this coordinator holds them (for audits and tests). */
@@ -141,6 +153,7 @@ export class WorkerCoordinator extends DurableObject<Env> {
 	 */
 	private change<T>(
 		command: CommandBase,
+		action: string,
 		plan: (state: WriterState, log: PlanLog) => Promise<Change<T>>,
 	): Promise<Result<T>> {
 		const pre: Preconditions = command.preconditions ?? {};
@@ -148,7 +161,7 @@ export class WorkerCoordinator extends DurableObject<Env> {
 		const run = async (): Promise<Result<T>> => {
 			this.inflight.claim(key);
 			try {
-				return await this.queue.run(() => this.attempt(command, pre, plan));
+				return await this.queue.run(() => this.attempt(command, action, pre, plan));
 			} finally {
 				this.inflight.release(key);
 			}
@@ -160,19 +173,28 @@ export class WorkerCoordinator extends DurableObject<Env> {
 		});
 	}
 
+	/**
+	 * Every outcome is recorded in the audit log: a change in its own batch, a replay or a change that
+	 * changed nothing on its own. Refusals are recorded by the surface that answered them.
+	 */
 	private async attempt<T>(
 		command: CommandBase,
+		action: string,
 		pre: Preconditions,
 		plan: (state: WriterState, log: PlanLog) => Promise<Change<T>>,
 	): Promise<Result<T>> {
 		let state = await this.load(command.worker);
 		for (let attempt = 1; ; attempt++) {
 			const replay = await storedReplay<T>(this.env.DB, command.worker, pre, command.at);
-			if (replay) return { ok: true, value: replay.value, replayed: true };
+			if (replay) {
+				await this.record(changeEntry(this.ids.uuid(), command, action, null, "replayed"));
+				return { ok: true, value: replay.value, replayed: true };
+			}
 			checkIfMatch(state.worker, state.active_deployment_id, pre);
 			try {
 				const change = await plan(state, this.log.view(state));
-				if (change.version || change.deployment) await this.commit(state, change, pre, command.at);
+				if (change.version || change.deployment) await this.commit(state, change, pre, command, action);
+				else await this.record(changeEntry(this.ids.uuid(), command, action, change, "unchanged"));
 				return { ok: true, value: change.result, replayed: false };
 			} catch (error) {
 				if (!(error instanceof StaleCounters) || attempt >= MAX_ATTEMPTS) throw error;
@@ -184,10 +206,37 @@ export class WorkerCoordinator extends DurableObject<Env> {
 		}
 	}
 
-	private async commit<T>(state: WriterState, change: Change<T>, pre: Preconditions, at: string): Promise<void> {
-		await commitChange(this.env.DB, this.local, this.setAlarm, state, change, pre, at);
+	/** The change, its audit entry and (for a deployment) its event land in one batch, or none of them do. */
+	private async commit<T>(
+		state: WriterState,
+		change: Change<T>,
+		pre: Preconditions,
+		command: CommandBase,
+		action: string,
+	): Promise<void> {
+		const db = this.env.DB;
+		const records = [insertAuditEntry(db, changeEntry(this.ids.uuid(), command, action, change, "success"))];
+		if (change.deployment) {
+			const previous = await this.log.view(state).activeDeployment();
+			const event = deploymentEvent(change.deployment, previous, commandActor(command));
+			records.push(insertEvent(db, this.ids.uuid(), command.at, event));
+		}
+		await commitChange(db, this.local, this.setAlarm, state, change, pre, command.at, records);
 		this.log.committed(change.version, change.deployment);
-		if (change.deployment) await publishDeployment(this.env, change.deployment);
+		if (change.deployment) {
+			// Webhook senders deliver on their own time; the change never waits for a receiver.
+			this.ctx.waitUntil(kickSenders(this.env));
+			await publishDeployment(this.env, change.deployment);
+		}
+	}
+
+	/** Replays and no-op changes changed nothing: one that cannot be recorded is logged, not failed. */
+	private async record(entry: AuditEntry): Promise<void> {
+		try {
+			await insertAuditEntry(this.env.DB, entry).run();
+		} catch (error) {
+			console.error(JSON.stringify({ at: "coordinator.audit", worker: entry.worker, error: String(error) }));
+		}
 	}
 
 	// ---- state ----

@@ -28,6 +28,12 @@ export const REASONS = [
 	"traffic_split_invalid",
 	"json_too_deep",
 	"json_too_large",
+	"token_missing",
+	"token_invalid",
+	"token_revoked",
+	"token_expired",
+	"scope_missing",
+	"rollback_only",
 ] as const;
 
 export type Reason = (typeof REASONS)[number];

@@ -1,4 +1,6 @@
+import type { AuditSource } from "../audit-log/entry";
 import type { Principal } from "../auth/principal";
+import type { RoutePolicy } from "../auth/route-policy";
 import type { Deps } from "../deps/deps";
 
 export interface AppEnv {
@@ -6,6 +8,13 @@ export interface AppEnv {
 	Variables: {
 		deps: Deps;
 		requestId: string;
+		/** Who is asking (set by the surface's access control, before any route runs). */
 		principal: Principal;
+		/** Which surface received the request: what the audit log records as its source. */
+		surface: AuditSource;
+		/** The matched route's declared policy, once its guard has run. */
+		policy: RoutePolicy | undefined;
+		/** The Worker the route's path names, when its policy is about one Worker. */
+		worker: string | undefined;
 	};
 }

@@ -11,6 +11,8 @@ export function changeContext(c: Context<AppEnv>, fallback: Source = "api"): Cha
 		env: c.env,
 		deps: c.var.deps,
 		actor: actor(c, fallback),
+		principal: c.var.principal,
+		surface: c.var.surface,
 		preconditions: readPreconditions(c),
 		request_id: c.var.requestId,
 	};

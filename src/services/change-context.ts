@@ -1,3 +1,6 @@
+import type { AuditActor, AuditSource } from "../audit-log/entry";
+import { actorOf } from "../audit-log/record";
+import type { Principal } from "../auth/principal";
 import type { Author, Source } from "../core/model";
 import type { Preconditions } from "../core/preconditions";
 import type { Deps } from "../deps/deps";
@@ -10,7 +13,12 @@ import { ApiError, type Result } from "../errors/api-error";
 export interface ChangeContext {
 	env: Env;
 	deps: Deps;
+	/** The author the log records, and the source a client names (Cloudflare's metadata.source). */
 	actor: { author: Author; source: Source };
+	/** Who asks: what they may do (services check scopes that depend on the request's content). */
+	principal: Principal;
+	/** The surface the request arrived on: the audit log's source. */
+	surface: AuditSource;
 	/** Idempotency-Key and If-Match as the client sent them; the service adds the request's fingerprint. */
 	preconditions: Preconditions;
 	request_id: string;
@@ -28,11 +36,15 @@ export function done<T>(result: Result<T>): Done<T> {
 	return { value: result.value, replayed: result.replayed === true };
 }
 
+/** Who asked, as the audit log records it. */
+export const auditActor = (ctx: ChangeContext): AuditActor => actorOf(ctx.principal, ctx.surface, ctx.request_id);
+
 /** The fields every coordinator command takes from the context. */
 export function commandBase(ctx: ChangeContext, worker: string, fingerprint?: string) {
 	return {
 		worker,
 		...ctx.actor,
+		audit: auditActor(ctx),
 		at: ctx.deps.clock.now().toISOString(),
 		preconditions:
 			ctx.preconditions.idempotency_key === undefined ? ctx.preconditions : { ...ctx.preconditions, fingerprint },

@@ -5,6 +5,7 @@ import { coordinatorFor } from "./coordinator";
 import { fingerprint } from "./fingerprint";
 import { requireWorker } from "./lookups";
 import { rollbackPolicy } from "./policy";
+import { notifyingRefusal } from "./refused-rollback";
 
 export interface RollbackRequest extends RollbackTargetSpec {
 	worker: string;
@@ -24,14 +25,16 @@ export async function rollbackWorker(ctx: ChangeContext, input: RollbackRequest)
 	const print = await fingerprint("rollback", {
 		body: { version_id, deployment_id, message: message ?? undefined, force },
 	});
-	return done<RollbackOutcome>(
-		await coordinatorFor(ctx.env, worker).rollback({
-			...commandBase(ctx, worker, print),
-			message,
-			version_id,
-			deployment_id,
-			force,
-			policy: rollbackPolicy(ctx.env),
-		}),
+	return notifyingRefusal(ctx, worker, async () =>
+		done<RollbackOutcome>(
+			await coordinatorFor(ctx.env, worker).rollback({
+				...commandBase(ctx, worker, print),
+				message,
+				version_id,
+				deployment_id,
+				force,
+				policy: rollbackPolicy(ctx.env),
+			}),
+		),
 	);
 }

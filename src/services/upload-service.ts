@@ -1,4 +1,6 @@
+import { requireScope } from "../auth/require-scope";
 import type { UploadOutcome } from "../coordinator/commands";
+import { isSecretBinding } from "../core/bindings";
 import { buildManifest } from "../core/hash";
 import type { UploadDraft } from "../core/version-builder";
 import { assertEdgeCanRun } from "../edge/edge";
@@ -36,6 +38,10 @@ export interface UploadRequest {
 export async function uploadWorker(ctx: ChangeContext, input: UploadRequest): Promise<Done<UploadOutcome>> {
 	const { env } = ctx;
 	const { metadata, modules } = await parseUpload(input.request, maxUploadBytes(env));
+	// An upload that carries secret values sets secrets, which is the secrets scope's to allow.
+	if (metadata.bindings.some(isSecretBinding)) {
+		requireScope(ctx.principal.grants, { scope: "secrets", worker: input.worker });
+	}
 	assertEdgeCanRun(env, metadata.bindings);
 	await refuseBindingCycle(env.DB, input.worker, metadata.bindings);
 	const sealed = await sealSecretBindings(env, ctx.deps, input.worker, metadata.bindings);

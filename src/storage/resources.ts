@@ -1,17 +1,50 @@
 import type { ResourceType } from "../core/bindings";
+import type { Author } from "../core/model";
 
 export interface ResourceRecord {
 	type: ResourceType;
 	id: string;
 	created_on: string;
 	registered_by: string;
+	/** Who registered it (the author of the version that first bound it, or who registered it through the API). */
+	author: Author | null;
 	deleted_on: string | null;
+	deleted_by: Author | null;
 }
+
+interface ResourceRow {
+	type: ResourceType;
+	id: string;
+	created_on: string;
+	registered_by: string;
+	author_id: string | null;
+	author_email: string | null;
+	deleted_on: string | null;
+	deleted_by_id: string | null;
+	deleted_by_email: string | null;
+}
+
+const person = (id: string | null, email: string | null): Author | null =>
+	id === null ? null : { id, email: email ?? "" };
+
+const toRecord = (row: ResourceRow): ResourceRecord => ({
+	type: row.type,
+	id: row.id,
+	created_on: row.created_on,
+	registered_by: row.registered_by,
+	author: person(row.author_id, row.author_email),
+	deleted_on: row.deleted_on,
+	deleted_by: person(row.deleted_by_id, row.deleted_by_email),
+});
 
 export const resourceKey = (r: { type: ResourceType; id: string }) => `${r.type}:${r.id}`;
 
 export async function getResource(db: D1Database, type: ResourceType, id: string): Promise<ResourceRecord | null> {
-	return db.prepare("SELECT * FROM resources WHERE type = ?1 AND id = ?2").bind(type, id).first<ResourceRecord>();
+	const row = await db
+		.prepare("SELECT * FROM resources WHERE type = ?1 AND id = ?2")
+		.bind(type, id)
+		.first<ResourceRow>();
+	return row ? toRecord(row) : null;
 }
 
 /** The lookup of `count` (type, id) pairs; exported so that a test can check its query plan. */
@@ -34,8 +67,8 @@ export async function getResources(
 		const { results } = await db
 			.prepare(resourcesByKeySql(chunk.length))
 			.bind(...chunk.flatMap((r) => [r.type, r.id]))
-			.all<ResourceRecord>();
-		for (const row of results) out.set(resourceKey(row), row);
+			.all<ResourceRow>();
+		for (const row of results) out.set(resourceKey(row), toRecord(row));
 	}
 	return out;
 }
@@ -50,8 +83,8 @@ export async function listResources(
 			 ORDER BY type, id LIMIT 1000`,
 		)
 		.bind(filter.type ?? null, filter.include_deleted ? 1 : 0)
-		.all<ResourceRecord>();
-	return results;
+		.all<ResourceRow>();
+	return results.map(toRecord);
 }
 
 const GUARD_CHUNK = 40;
@@ -87,42 +120,50 @@ export function registerOnFirstUse(
 	db: D1Database,
 	r: { type: ResourceType; id: string },
 	by: string,
+	author: Author,
 	now: string,
 ): D1PreparedStatement {
 	return db
 		.prepare(
-			"INSERT INTO resources (type, id, created_on, registered_by) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (type, id) DO NOTHING",
+			`INSERT INTO resources (type, id, created_on, registered_by, author_id, author_email) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+			 ON CONFLICT (type, id) DO NOTHING`,
 		)
-		.bind(r.type, r.id, now, by);
+		.bind(r.type, r.id, now, by, author.id, author.email);
 }
 
 /** Registers a resource, or brings a deleted one back (it exists again, e.g. a bucket recreated by name). */
 export async function registerResource(
 	db: D1Database,
 	r: { type: ResourceType; id: string },
+	author: Author,
 	now: string,
-): Promise<{ record: ResourceRecord; created: boolean }> {
+): Promise<{ record: ResourceRecord; created: boolean; revived: boolean }> {
 	const before = await getResource(db, r.type, r.id);
 	await db
 		.prepare(
-			`INSERT INTO resources (type, id, created_on, registered_by) VALUES (?1, ?2, ?3, 'api')
-			 ON CONFLICT (type, id) DO UPDATE SET deleted_on = NULL`,
+			`INSERT INTO resources (type, id, created_on, registered_by, author_id, author_email) VALUES (?1, ?2, ?3, 'api', ?4, ?5)
+			 ON CONFLICT (type, id) DO UPDATE SET deleted_on = NULL, deleted_by_id = NULL, deleted_by_email = NULL`,
 		)
-		.bind(r.type, r.id, now)
+		.bind(r.type, r.id, now, author.id, author.email)
 		.run();
 	const record = await getResource(db, r.type, r.id);
 	if (!record) throw new Error(`resource ${resourceKey(r)} vanished after registration`);
-	return { record, created: before === null };
+	return { record, created: before === null, revived: before?.deleted_on != null };
 }
 
+/** Marks a live resource deleted; `deleted` says whether this call did it (false: already deleted, or unknown). */
 export async function markResourceDeleted(
 	db: D1Database,
 	r: { type: ResourceType; id: string },
+	by: Author,
 	now: string,
-): Promise<ResourceRecord | null> {
-	await db
-		.prepare("UPDATE resources SET deleted_on = ?3 WHERE type = ?1 AND id = ?2 AND deleted_on IS NULL")
-		.bind(r.type, r.id, now)
+): Promise<{ record: ResourceRecord | null; deleted: boolean }> {
+	const result = await db
+		.prepare(
+			`UPDATE resources SET deleted_on = ?3, deleted_by_id = ?4, deleted_by_email = ?5
+			 WHERE type = ?1 AND id = ?2 AND deleted_on IS NULL`,
+		)
+		.bind(r.type, r.id, now, by.id, by.email)
 		.run();
-	return getResource(db, r.type, r.id);
+	return { record: await getResource(db, r.type, r.id), deleted: (result.meta.changes ?? 0) > 0 };
 }

@@ -83,10 +83,14 @@ function killGroup(child: ChildProcess, signal: string): void {
 	}
 }
 
-export interface Shiplog {
+/** Where the one shiplog of an e2e run answers (started by global-setup.ts, shared by every file). */
+export interface ShiplogInfo {
 	url: string;
 	token: string;
 	accountId: string;
+}
+
+export interface Shiplog extends ShiplogInfo {
 	/** What the managed Worker answers through shiplog's edge (`/w/:name/`). */
 	edge(worker: string): Promise<string>;
 	/** GET/POST on shiplog's native API, as JSON. */
@@ -132,6 +136,9 @@ export async function startShiplog(options: { readyTimeoutMs?: number } = {}): P
 			// The Durable Object fixture binds what the built-in edge cannot serve; the log must still take it.
 			"--var",
 			"SHIPLOG_EDGE_UNSUPPORTED_BINDINGS:accept",
+			// Webhook retries a second apart (then 4 s, 16 s, ...), so the suite sees one happen.
+			"--var",
+			"SHIPLOG_WEBHOOK_RETRY_BASE_SECONDS:1",
 			"--show-interactive-dev-session=false",
 		],
 		{
@@ -176,10 +183,14 @@ export async function startShiplog(options: { readyTimeoutMs?: number } = {}): P
 		await sleep(250);
 	}
 
+	return { ...connectShiplog({ url, token, accountId: ACCOUNT_ID }), stop };
+}
+
+/** A client for a running shiplog: its edge and its native API with the admin token. */
+export function connectShiplog(info: ShiplogInfo): Shiplog {
+	const { url, token } = info;
 	return {
-		url,
-		token,
-		accountId: ACCOUNT_ID,
+		...info,
 		async edge(worker) {
 			const res = await fetch(`${url}/w/${worker}/`, { signal: AbortSignal.timeout(10_000) });
 			return res.text();
@@ -190,7 +201,8 @@ export async function startShiplog(options: { readyTimeoutMs?: number } = {}): P
 			const res = await fetch(`${url}${path}`, { ...init, headers, signal: AbortSignal.timeout(10_000) });
 			return { status: res.status, body: await res.json() };
 		},
-		stop,
+		// The run's global setup owns the process.
+		async stop() {},
 	};
 }
 

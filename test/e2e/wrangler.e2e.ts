@@ -1,7 +1,7 @@
 import { appendFile, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fixtureCopy, PINNED_WRANGLER, type RunResult, type Shiplog, startShiplog, wranglerAgainst } from "./harness";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { connectShiplog, fixtureCopy, PINNED_WRANGLER, type RunResult, type Shiplog, wranglerAgainst } from "./harness";
 
 /**
  * The real, unmodified wrangler CLI against shiplog's Cloudflare-compatible API. Each step checks what
@@ -39,13 +39,12 @@ async function active() {
 }
 
 beforeAll(async () => {
-	shiplog = await startShiplog();
+	shiplog = connectShiplog(inject("shiplog"));
 	client = await fixtureCopy("wrangler-worker");
 	wrangler = wranglerAgainst(shiplog, client);
 });
 
 afterAll(async () => {
-	await shiplog?.stop();
 	await client?.remove();
 	await doClient?.remove();
 });

@@ -34,6 +34,8 @@ export function cloudflareContext(c: Context<AppEnv>): ChangeContext {
 		env: c.env,
 		deps: c.var.deps,
 		actor: cloudflareActor(c),
+		principal: c.var.principal,
+		surface: c.var.surface,
 		preconditions: {},
 		request_id: c.var.requestId,
 	};

@@ -11,6 +11,11 @@ import type { AppEnv } from "../../http/app-env";
  */
 export const CF = {
 	authentication: 10000,
+	/**
+	 * Cloudflare's "Unauthorized to access requested resource": a valid token without the scope. Not 10000
+	 * or 9106, so wrangler prints shiplog's message (which names the missing scope) instead of a whoami round.
+	 */
+	forbidden: 9109,
 	noRoute: 7000,
 	unknownAccount: 7003,
 	workerNotFound: 10007,
@@ -35,7 +40,7 @@ export const CF = {
 const CODE_FOR: Record<ErrorCode, number> = {
 	invalid_request: CF.validation,
 	unauthorized: CF.authentication,
-	forbidden: CF.authentication,
+	forbidden: CF.forbidden,
 	not_found: CF.workerNotFound,
 	method_not_allowed: CF.noRoute,
 	conflict: CF.conflict,

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
-import { requireToken } from "../../auth/bearer";
+import { accessControl } from "../../auth/access-control";
+import { guard } from "../../auth/route-policy";
 import type { AppEnv } from "../../http/app-env";
 import { account } from "./account";
 import { requireAccount } from "./context";
@@ -13,9 +14,9 @@ import { scripts } from "./scripts";
  */
 export const cloudflare = new Hono<AppEnv>();
 cloudflare.onError(cloudflareOnError);
-cloudflare.use("*", requireToken);
+cloudflare.use("*", accessControl("wrangler"));
 cloudflare.use("/accounts/:account_id/*", requireAccount);
 cloudflare.route("/accounts/:account_id/workers/scripts", scripts);
 cloudflare.route("/accounts/:account_id/workers", account);
 // Everything else shiplog does not support still answers in Cloudflare's envelope, never with a crash.
-cloudflare.all("*", unsupported);
+cloudflare.all("*", guard({ scope: null, on: "some", action: "request" }), unsupported);

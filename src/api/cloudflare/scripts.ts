@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { Hono } from "hono";
+import { guard, type RoutePolicy } from "../../auth/route-policy";
 import { SecretNameSchema } from "../../core/bindings";
 import { MessageSchema } from "../../core/metadata";
 import type { AppEnv } from "../../http/app-env";
@@ -38,12 +39,20 @@ const CreateDeploymentBody = z.looseObject({
 	annotations: z.looseObject({ "workers/message": MessageSchema.optional() }).optional(),
 });
 
+const READ: RoutePolicy = { scope: "read", on: "worker", action: "worker.read" };
+const DEPLOY: RoutePolicy = { scope: "deploy", on: "worker", action: "worker.deploy" };
+const UPLOAD: RoutePolicy = { scope: "deploy", on: "worker", action: "version.upload" };
+const SETTINGS: RoutePolicy = { scope: "deploy", on: "worker", action: "worker.settings" };
+const DEPLOY_OR_ROLLBACK: RoutePolicy = { scope: "rollback", on: "worker", action: "worker.deploy" };
+const SECRET_PUT: RoutePolicy = { scope: "secrets", on: "worker", action: "secret.put" };
+const SECRET_DELETE: RoutePolicy = { scope: "secrets", on: "worker", action: "secret.delete" };
+
 const NOT_STORED = "shiplog keeps no non-versioned settings; these are the defaults it reports.";
 
 /** `/accounts/:account_id/workers/scripts/:name/…`: Cloudflare's script, version and deployment endpoints. */
 export const scripts = new Hono<AppEnv>()
 	// Upload and deploy at 100 % (wrangler's first deploy, and any deploy that carries DO migrations).
-	.put("/:name", async (c) => {
+	.put("/:name", guard(DEPLOY), async (c) => {
 		const name = workerName(c);
 		const { value } = await uploadWorker(cloudflareContext(c), {
 			worker: name,
@@ -53,7 +62,7 @@ export const scripts = new Hono<AppEnv>()
 		});
 		return ok(c, cloudflareScript(name, value.version));
 	})
-	.post("/:name/versions", async (c) => {
+	.post("/:name/versions", guard(UPLOAD), async (c) => {
 		const name = workerName(c);
 		await requireWorker(c.env.DB, name);
 		const { value } = await uploadWorker(cloudflareContext(c), {
@@ -64,7 +73,7 @@ export const scripts = new Hono<AppEnv>()
 		});
 		return ok(c, cloudflareVersion(value.version));
 	})
-	.get("/:name/versions", async (c) => {
+	.get("/:name/versions", guard(READ), async (c) => {
 		const name = workerName(c);
 		const worker = await requireWorker(c.env.DB, name);
 		const deployable = c.req.query("deployable") === "true";
@@ -81,19 +90,19 @@ export const scripts = new Hono<AppEnv>()
 			result_info: { page, per_page: perPage, count: items.length, total_count: worker.version_count },
 		});
 	})
-	.get("/:name/versions/:version_id", async (c) => {
+	.get("/:name/versions/:version_id", guard(READ), async (c) => {
 		const name = workerName(c);
 		await requireWorker(c.env.DB, name);
 		return ok(c, cloudflareVersion(await requireVersion(c.env.DB, name, c.req.param("version_id"))));
 	})
-	.get("/:name/deployments", async (c) => {
+	.get("/:name/deployments", guard(READ), async (c) => {
 		const name = workerName(c);
 		await requireWorker(c.env.DB, name);
 		// Newest first: wrangler takes deployments[0] as the active one without sorting.
 		const { items } = await listDeployments(c.env.DB, name, DEPLOYMENTS_SHOWN);
 		return ok(c, { deployments: items.map(cloudflareDeployment) });
 	})
-	.get("/:name/deployments/:deployment_id", async (c) => {
+	.get("/:name/deployments/:deployment_id", guard(READ), async (c) => {
 		const name = workerName(c);
 		await requireWorker(c.env.DB, name);
 		const id = c.req.param("deployment_id");
@@ -101,7 +110,8 @@ export const scripts = new Hono<AppEnv>()
 		if (!deployment) throw new CloudflareError(CF.deploymentNotFound, `Worker ${name} has no deployment ${id}.`, 404);
 		return ok(c, cloudflareDeployment(deployment));
 	})
-	.post("/:name/deployments", async (c) => {
+	// Deploy, or rollback alone for a deployment that is a rollback (what `wrangler rollback` sends).
+	.post("/:name/deployments", guard(DEPLOY_OR_ROLLBACK), async (c) => {
 		const name = workerName(c);
 		const body = await jsonBody(c, CreateDeploymentBody);
 		// An older version at 100 % is a rollback (wrangler rollback): the coordinator applies the rollback rules,
@@ -115,52 +125,52 @@ export const scripts = new Hono<AppEnv>()
 		});
 		return ok(c, cloudflareDeployment(value));
 	})
-	.delete("/:name/deployments/:deployment_id", () => {
+	.delete("/:name/deployments/:deployment_id", guard({ ...DEPLOY, action: "deployment.delete" }), () => {
 		throw new CloudflareError(
 			CF.ruleRefused,
 			"shiplog keeps every deployment: its log is immutable, so deployments cannot be deleted.",
 			422,
 		);
 	})
-	.get("/:name/settings", async (c) => {
+	.get("/:name/settings", guard(READ), async (c) => {
 		const name = workerName(c);
 		await requireWorker(c.env.DB, name);
 		const latest = await getLatestVersion(c.env.DB, name);
 		if (!latest) throw new CloudflareError(CF.noVersions, `Worker ${name} has no versions.`, 404);
 		return ok(c, cloudflareSettings(latest));
 	})
-	.get("/:name/script-settings", async (c) => {
+	.get("/:name/script-settings", guard(READ), async (c) => {
 		await requireWorker(c.env.DB, workerName(c));
 		return ok(c, SCRIPT_SETTINGS, [NOT_STORED]);
 	})
 	// Wrangler syncs logpush, tags, tail consumers and observability here after a deploy.
-	.patch("/:name/script-settings", async (c) => {
+	.patch("/:name/script-settings", guard(SETTINGS), async (c) => {
 		await requireWorker(c.env.DB, workerName(c));
 		return ok(c, SCRIPT_SETTINGS, [NOT_STORED]);
 	})
-	.get("/:name/subdomain", async (c) => {
+	.get("/:name/subdomain", guard(READ), async (c) => {
 		await requireWorker(c.env.DB, workerName(c));
 		return ok(c, SUBDOMAIN_STATE, ["shiplog serves managed Workers itself, not on workers.dev."]);
 	})
-	.post("/:name/subdomain", async (c) => {
+	.post("/:name/subdomain", guard(SETTINGS), async (c) => {
 		await requireWorker(c.env.DB, workerName(c));
 		return ok(c, SUBDOMAIN_STATE, ["shiplog serves managed Workers itself, not on workers.dev."]);
 	})
-	.get("/:name/schedules", async (c) => {
+	.get("/:name/schedules", guard(READ), async (c) => {
 		await requireWorker(c.env.DB, workerName(c));
 		return ok(c, { schedules: [] });
 	})
-	.put("/:name/schedules", async (c) => {
+	.put("/:name/schedules", guard(SETTINGS), async (c) => {
 		await requireWorker(c.env.DB, workerName(c));
 		return ok(c, { schedules: [] }, ["shiplog does not run cron triggers for the Workers it manages."]);
 	})
-	.get("/:name/secrets", async (c) => {
+	.get("/:name/secrets", guard(READ), async (c) => {
 		const name = workerName(c);
 		await requireWorker(c.env.DB, name);
 		return ok(c, await listSecretNames(c.env.DB, name));
 	})
 	// `wrangler secret put`: a new version with the secret, deployed at 100 %.
-	.put("/:name/secrets", async (c) => {
+	.put("/:name/secrets", guard(SECRET_PUT), async (c) => {
 		const name = workerName(c);
 		const body = await jsonBody(c, SecretBody);
 		await requireWorker(c.env.DB, name);
@@ -173,7 +183,7 @@ export const scripts = new Hono<AppEnv>()
 		});
 		return ok(c, { name: body.name, type: body.type });
 	})
-	.delete("/:name/secrets/:secret", async (c) => {
+	.delete("/:name/secrets/:secret", guard(SECRET_DELETE), async (c) => {
 		const name = workerName(c);
 		await requireWorker(c.env.DB, name);
 		const secret = c.req.param("secret");

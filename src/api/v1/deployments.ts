@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { needs } from "../../auth/route-policy";
 import { MessageSchema } from "../../core/metadata";
 import { ApiError } from "../../errors/api-error";
 import type { AppEnv } from "../../http/app-env";
@@ -21,14 +22,13 @@ import {
 import { etag } from "./workers";
 
 const tags = ["Deployments"];
-const security = [{ bearer: [] }];
 const nameParam = z.object({ name: WorkerNameParam });
 
 const listRoute = createRoute({
 	method: "get",
 	path: "/{name}/deployments",
 	tags,
-	security,
+	...needs("read", "worker.read"),
 	summary: "Deployments of a Worker, newest first (the first is the active one)",
 	request: { params: nameParam, query: PageQuery(10) },
 	responses: {
@@ -48,7 +48,7 @@ const activeRoute = createRoute({
 	method: "get",
 	path: "/{name}/deployments/active",
 	tags,
-	security,
+	...needs("read", "worker.read"),
 	summary: "The active deployment; its id is the ETag to send as If-Match",
 	request: { params: nameParam },
 	responses: {
@@ -64,7 +64,7 @@ const getRoute = createRoute({
 	method: "get",
 	path: "/{name}/deployments/{deployment_id}",
 	tags,
-	security,
+	...needs("read", "worker.read"),
 	summary: "One deployment",
 	request: {
 		params: z.object({
@@ -101,8 +101,11 @@ const createRouteDef = createRoute({
 	method: "post",
 	path: "/{name}/deployments",
 	tags,
-	security,
+	// Deploy, or rollback alone for a deployment that is a rollback (all traffic back to an older version).
+	...needs("rollback", "worker.deploy"),
 	summary: "Deploy uploaded versions: one at 100 %, or two split by percentage",
+	description:
+		"Needs the deploy scope; the rollback scope alone suffices for a deployment that is a rollback (all traffic back to an older version).",
 	request: {
 		params: nameParam,
 		query: z.object({ force: z.enum(["true", "false"]).optional() }),

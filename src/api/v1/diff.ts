@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { needs } from "../../auth/route-policy";
 import { BindingSchema } from "../../core/bindings";
 import type { AppEnv } from "../../http/app-env";
 import { validationHook } from "../../http/errors";
@@ -49,7 +50,7 @@ const diffRoute = createRoute({
 	method: "get",
 	path: "/{name}/diff",
 	tags: ["Versions"],
-	security: [{ bearer: [] }],
+	...needs("read", "worker.read"),
 	summary: "What changed between two versions or deployments: modules (unified diff), bindings, runtime settings",
 	request: {
 		params: z.object({ name: WorkerNameParam }),

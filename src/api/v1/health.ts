@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { needs } from "../../auth/route-policy";
 import { unwrap } from "../../errors/api-error";
 import type { AppEnv } from "../../http/app-env";
 import { validationHook } from "../../http/errors";
@@ -40,7 +41,7 @@ const healthRoute = createRoute({
 	method: "get",
 	path: "/{name}/health",
 	tags: ["Health"],
-	security: [{ bearer: [] }],
+	...needs("read", "worker.read"),
 	summary: "Per-version request and error counts at the edge over a sliding window",
 	request: { params: z.object({ name: WorkerNameParam }) },
 	responses: {

@@ -1,13 +1,13 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { needs } from "../../auth/route-policy";
 import type { AppEnv } from "../../http/app-env";
 import { changeContext } from "../../http/change-context";
 import { validationHook } from "../../http/errors";
 import { addResource, deleteResource } from "../../services/resource-service";
 import { listResources } from "../../storage/resources";
-import { errorResponses } from "./schemas";
+import { AuthorSchema, errorResponses } from "./schemas";
 
 const tags = ["Resources"];
-const security = [{ bearer: [] }];
 
 const ResourceTypeSchema = z.enum(["kv_namespace", "r2_bucket", "queue", "d1"]).openapi({
 	description: "kv_namespace (namespace_id), r2_bucket (bucket_name), queue (queue_name), d1 (database_id)",
@@ -20,7 +20,9 @@ const ResourceSchema = z
 		id: ResourceIdSchema,
 		created_on: z.string(),
 		registered_by: z.string().openapi({ description: "api, or worker:<name> when a version's binding registered it" }),
+		author: AuthorSchema.nullable().openapi({ description: "Who registered it (null for rows older than authors)" }),
 		deleted_on: z.string().nullable(),
+		deleted_by: AuthorSchema.nullable(),
 	})
 	.openapi("Resource");
 
@@ -28,7 +30,7 @@ const listRoute = createRoute({
 	method: "get",
 	path: "/",
 	tags,
-	security,
+	...needs("resources", "resource.list", "account"),
 	summary: "Registered resources that bindings point at",
 	request: {
 		query: z.object({
@@ -52,7 +54,7 @@ const registerRoute = createRoute({
 	method: "post",
 	path: "/",
 	tags,
-	security,
+	...needs("resources", "resource.register", "account"),
 	summary: "Register a resource (or register again one that was deleted and exists again)",
 	request: {
 		body: {
@@ -71,7 +73,7 @@ const deleteRoute = createRoute({
 	method: "delete",
 	path: "/{type}/{id}",
 	tags,
-	security,
+	...needs("resources", "resource.delete", "account"),
 	summary:
 		"Record that a resource was deleted: deploys that bind it, and rollbacks to versions that bind it, are refused",
 	request: {

@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { needs } from "../../auth/route-policy";
 import { bindingsWithOutsideState } from "../../core/bindings";
 import { MessageSchema } from "../../core/metadata";
 import type { AppEnv } from "../../http/app-env";
@@ -14,7 +15,6 @@ import { DeploymentSchema, errorResponses, presentVersion, VersionSchema, Worker
 import { etag } from "./workers";
 
 const tags = ["Rollbacks"];
-const security = [{ bearer: [] }];
 const nameParam = z.object({ name: WorkerNameParam });
 
 export const RollbackRequestSchema = z
@@ -51,7 +51,7 @@ const rollbackRoute = createRoute({
 	method: "post",
 	path: "/{name}/rollback",
 	tags,
-	security,
+	...needs("rollback", "worker.rollback"),
 	summary: "Deploy an earlier version at 100 % (default: the previous deployment that ran one version at 100 %)",
 	request: {
 		params: nameParam,
@@ -73,7 +73,7 @@ const candidatesRoute = createRoute({
 	method: "get",
 	path: "/{name}/rollback-candidates",
 	tags,
-	security,
+	...needs("read", "worker.read"),
 	summary: "Every version in the rollback window, whether a rollback to it is allowed, and why not",
 	request: { params: nameParam },
 	responses: {

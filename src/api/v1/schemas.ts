@@ -146,8 +146,10 @@ export const UploadBodyDoc = {
 	required: true,
 };
 
-export const errorResponses = (...statuses: number[]) =>
-	Object.fromEntries(
+/** Error responses for a route's document; every route that can be a 401 can also be a 403 (scopes). */
+export const errorResponses = (...listed: number[]) => {
+	const statuses = listed.includes(401) && !listed.includes(403) ? [...listed, 403] : listed;
+	return Object.fromEntries(
 		statuses.map((status) => [
 			status,
 			{
@@ -156,6 +158,7 @@ export const errorResponses = (...statuses: number[]) =>
 			},
 		]),
 	);
+};
 
 /** Secret values never leave shiplog: bindings are shown with them removed. */
 export const presentBinding = withoutSecretMaterial;

@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { needs } from "../../auth/route-policy";
 import { SecretNameSchema } from "../../core/bindings";
 import { MessageSchema } from "../../core/metadata";
 import type { AppEnv } from "../../http/app-env";
@@ -12,7 +13,6 @@ import { errorResponses, WorkerNameParam } from "./schemas";
 import { etag } from "./workers";
 
 const tags = ["Secrets"];
-const security = [{ bearer: [] }];
 
 const SecretNameParam = SecretNameSchema.openapi({ param: { name: "secret", in: "path" }, example: "API_KEY" });
 
@@ -29,7 +29,7 @@ const listRoute = createRoute({
 	method: "get",
 	path: "/{name}/secrets",
 	tags,
-	security,
+	...needs("read", "worker.read"),
 	summary: "Names of the secrets the active deployment runs with (never their values)",
 	request: { params: z.object({ name: WorkerNameParam }) },
 	responses: {
@@ -61,7 +61,7 @@ const putRoute = createRoute({
 	method: "put",
 	path: "/{name}/secrets/{secret}",
 	tags,
-	security,
+	...needs("secrets", "secret.put"),
 	summary: "Set a secret: a new version of the active one with the value, deployed at 100 %",
 	request: { params, body: { content: { "application/json": { schema: PutSecretSchema } }, required: true } },
 	responses: outcomeResponses,
@@ -71,7 +71,7 @@ const deleteRoute = createRoute({
 	method: "delete",
 	path: "/{name}/secrets/{secret}",
 	tags,
-	security,
+	...needs("secrets", "secret.delete"),
 	summary: "Remove a secret: a new version of the active one without it, deployed at 100 %",
 	request: { params, query: z.object({ message: MessageSchema.optional() }) },
 	responses: outcomeResponses,

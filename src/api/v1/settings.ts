@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { needs } from "../../auth/route-policy";
 import {
 	CompatibilityDateSchema,
 	CompatibilityFlagsSchema,
@@ -42,7 +43,7 @@ const patchRoute = createRoute({
 	method: "patch",
 	path: "/{name}/settings",
 	tags: ["Settings"],
-	security: [{ bearer: [] }],
+	...needs("deploy", "worker.settings"),
 	summary:
 		"Change bindings, variables, usage model or compatibility: a new version of the active one, deployed at 100 %",
 	request: {

@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { guard, needs } from "../../auth/route-policy";
 import { ApiError } from "../../errors/api-error";
 import type { AppEnv } from "../../http/app-env";
 import { validationHook } from "../../http/errors";
@@ -9,13 +10,12 @@ import { listVersions } from "../../storage/versions";
 import { errorResponses, IdParam, PageQuery, pageOf, presentVersion, VersionSchema, WorkerNameParam } from "./schemas";
 
 const tags = ["Versions"];
-const security = [{ bearer: [] }];
 
 const listRoute = createRoute({
 	method: "get",
 	path: "/{name}/versions",
 	tags,
-	security,
+	...needs("read", "worker.read"),
 	summary: "Versions of a Worker, newest first",
 	request: {
 		params: z.object({ name: WorkerNameParam }),
@@ -36,7 +36,7 @@ const getRoute = createRoute({
 	method: "get",
 	path: "/{name}/versions/{version_id}",
 	tags,
-	security,
+	...needs("read", "worker.read"),
 	summary: "One version: metadata, modules and bindings (secret values are never shown)",
 	request: {
 		params: z.object({
@@ -57,7 +57,7 @@ const moduleRoute = createRoute({
 	method: "get",
 	path: "/{name}/versions/{version_id}/modules/{module}",
 	tags,
-	security,
+	...needs("read", "worker.read"),
 	summary: "A module's source, with its content type",
 	request: {
 		params: z.object({
@@ -102,23 +102,27 @@ export const versionsRouter = new OpenAPIHono<AppEnv>({
 	});
 
 // Module paths may contain "/", which the {module} parameter above cannot match; this catches them.
-versionsRouter.get("/:name/versions/:version_id/modules/:module{.+}", async (c) => {
-	const params = moduleRoute.request.params.safeParse(c.req.param());
-	if (!params.success) throw new ApiError("invalid_request", "Invalid Worker name, version id or module name.");
-	const { name, version_id, module } = params.data;
-	const version = await requireVersion(c.env.DB, name, version_id);
-	const entry = version.modules.find((m) => m.name === module);
-	if (!entry) throw new ApiError("not_found", `Version ${version_id} has no module ${module}.`);
-	const body = await getModule(c.env.MODULES, entry.sha256);
-	if (!body) throw new Error(`R2 is missing module ${entry.sha256} of version ${version_id}`);
-	return new Response(body.body, {
-		headers: {
-			"content-type": entry.content_type,
-			"content-length": String(entry.size),
-			etag: `"${entry.sha256}"`,
-		},
-	});
-});
+versionsRouter.get(
+	"/:name/versions/:version_id/modules/:module{.+}",
+	guard({ scope: "read", on: "worker", action: "worker.read" }),
+	async (c) => {
+		const params = moduleRoute.request.params.safeParse(c.req.param());
+		if (!params.success) throw new ApiError("invalid_request", "Invalid Worker name, version id or module name.");
+		const { name, version_id, module } = params.data;
+		const version = await requireVersion(c.env.DB, name, version_id);
+		const entry = version.modules.find((m) => m.name === module);
+		if (!entry) throw new ApiError("not_found", `Version ${version_id} has no module ${module}.`);
+		const body = await getModule(c.env.MODULES, entry.sha256);
+		if (!body) throw new Error(`R2 is missing module ${entry.sha256} of version ${version_id}`);
+		return new Response(body.body, {
+			headers: {
+				"content-type": entry.content_type,
+				"content-length": String(entry.size),
+				etag: `"${entry.sha256}"`,
+			},
+		});
+	},
+);
 
 // Registered for the OpenAPI document only; the handler above serves it.
 versionsRouter.openAPIRegistry.registerPath(moduleRoute);

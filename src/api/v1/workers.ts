@@ -1,5 +1,8 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { needs } from "../../auth/route-policy";
+import type { WorkerRecord } from "../../core/model";
+import { type Grant, mayRead } from "../../core/scopes";
 import { ApiError } from "../../errors/api-error";
 import type { AppEnv } from "../../http/app-env";
 import { changeContext } from "../../http/change-context";
@@ -19,14 +22,13 @@ import {
 } from "./schemas";
 
 const tags = ["Workers"];
-const security = [{ bearer: [] }];
 
 const listRoute = createRoute({
 	method: "get",
 	path: "/",
 	tags,
-	security,
-	summary: "List managed Workers with their active deployment",
+	...needs("read", "worker.list", "some"),
+	summary: "List the managed Workers the caller may read, with their active deployment",
 	request: {
 		query: z.object({
 			after: z.string().max(63).optional().openapi({ description: "Continue after this Worker name" }),
@@ -45,7 +47,7 @@ const listRoute = createRoute({
 				},
 			},
 		},
-		...errorResponses(400, 401),
+		...errorResponses(400, 401, 403),
 	},
 });
 
@@ -53,7 +55,7 @@ const getRoute = createRoute({
 	method: "get",
 	path: "/{name}",
 	tags,
-	security,
+	...needs("read", "worker.read"),
 	summary: "A managed Worker and its active deployment",
 	request: { params: z.object({ name: WorkerNameParam }) },
 	responses: {
@@ -61,16 +63,16 @@ const getRoute = createRoute({
 			description: "The Worker; ETag is its active deployment id",
 			content: { "application/json": { schema: WorkerSchema } },
 		},
-		...errorResponses(400, 401, 404),
+		...errorResponses(400, 401, 403, 404),
 	},
 });
 
-const uploadRoute = (method: "put" | "post", path: string, summary: string) =>
+const uploadRoute = (method: "put" | "post", path: string, summary: string, action: string) =>
 	createRoute({
 		method,
 		path,
 		tags,
-		security,
+		...needs("deploy", action),
 		summary,
 		request: {
 			params: z.object({ name: WorkerNameParam }),
@@ -81,9 +83,30 @@ const uploadRoute = (method: "put" | "post", path: string, summary: string) =>
 				description: "Stored",
 				content: { "application/json": { schema: UploadResultSchema } },
 			},
-			...errorResponses(400, 401, 404, 409, 413, 415),
+			...errorResponses(400, 401, 403, 404, 409, 413, 415),
 		},
 	});
+
+/** Rows read per query, and at most per request: a token for a few Workers may get a short page and a cursor. */
+const CHUNK = 200;
+const MAX_SCAN = 2000;
+
+/** The Workers after `after` that the caller may read, by name: a list shows only what its reader may see. */
+async function readableWorkers(db: D1Database, grants: readonly Grant[], limit: number, after?: string) {
+	const page: WorkerRecord[] = [];
+	let cursor = after;
+	for (let scanned = 0; scanned < MAX_SCAN; ) {
+		const rows = await listWorkers(db, CHUNK, cursor);
+		for (const worker of rows) {
+			scanned += 1;
+			if (mayRead(grants, worker.name)) page.push(worker);
+			cursor = worker.name;
+			if (page.length > limit) return { page: page.slice(0, limit), next_after: page[limit - 1]?.name ?? null };
+		}
+		if (rows.length < CHUNK) return { page, next_after: null };
+	}
+	return { page, next_after: cursor ?? null };
+}
 
 export const etag = (id: string | null | undefined) => (id ? `"${id}"` : undefined);
 
@@ -92,18 +115,11 @@ export const workersRouter = new OpenAPIHono<AppEnv>({
 })
 	.openapi(listRoute, async (c) => {
 		const { after, limit } = c.req.valid("query");
-		const workers = await listWorkers(c.env.DB, limit + 1, after);
-		const page = workers.slice(0, limit);
+		const { page, next_after } = await readableWorkers(c.env.DB, c.var.principal.grants, limit, after);
 		const items = await Promise.all(
 			page.map(async (w) => presentWorker(w, await getActiveDeployment(c.env.DB, w.name))),
 		);
-		return c.json(
-			{
-				items,
-				next_after: workers.length > limit ? (page.at(-1)?.name ?? null) : null,
-			},
-			200,
-		);
+		return c.json({ items, next_after }, 200);
 	})
 	.openapi(getRoute, async (c) => {
 		const { name } = c.req.valid("param");
@@ -115,11 +131,17 @@ export const workersRouter = new OpenAPIHono<AppEnv>({
 		return c.json(presentWorker(worker, active), 200);
 	})
 	.openapi(
-		uploadRoute("put", "/{name}", "Upload a bundle and deploy it to 100 % (Cloudflare's multipart format)"),
+		uploadRoute(
+			"put",
+			"/{name}",
+			"Upload a bundle and deploy it to 100 % (Cloudflare's multipart format)",
+			"worker.deploy",
+		),
 		async (c) => c.json(await upload(c, c.req.valid("param").name, true), 201),
 	)
-	.openapi(uploadRoute("post", "/{name}/versions", "Upload a version without deploying it"), async (c) =>
-		c.json(await upload(c, c.req.valid("param").name, false), 201),
+	.openapi(
+		uploadRoute("post", "/{name}/versions", "Upload a version without deploying it", "version.upload"),
+		async (c) => c.json(await upload(c, c.req.valid("param").name, false), 201),
 	);
 
 /** Both upload routes: store the bundle, deploy it or not, and answer with what was recorded. */

@@ -55,6 +55,13 @@ export function autoRollbackCommand(
 		worker,
 		author: AUTO_ROLLBACK_AUTHOR,
 		source: "edge",
+		audit: {
+			principal_id: AUTO_ROLLBACK_AUTHOR.id,
+			principal_kind: "system",
+			token_prefix: null,
+			source: "edge",
+			request_id: null,
+		},
 		at,
 		message: decision.message,
 		triggered_by: "auto_rollback",

@@ -1,0 +1,29 @@
+import type { Deps } from "./deps/deps";
+import { kickSenders } from "./notifications/emit";
+import { purgeAuditLog } from "./storage/audit-log";
+import { purgeEvents } from "./storage/events";
+import { purgeDeliveries } from "./storage/webhooks";
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+const days = (raw: string | undefined, fallback: number) => {
+	const n = Number(raw);
+	return raw !== undefined && raw.trim() !== "" && Number.isFinite(n) && n > 0 ? n : fallback;
+};
+
+/**
+ * The cron's upkeep for the audit log and notifications: retention (audit entries, outbox events,
+ * finished deliveries) and a wake-up for every webhook sender, in case a kick after a change was lost.
+ */
+export async function housekeeping(env: Env, deps: Deps) {
+	const now = deps.clock.now().getTime();
+	const auditBefore = new Date(now - days(env.SHIPLOG_AUDIT_LOG_RETENTION_DAYS, 365) * DAY_MS);
+	const webhookBefore = new Date(now - days(env.SHIPLOG_WEBHOOK_RETENTION_DAYS, 30) * DAY_MS);
+	const result = {
+		audit_log_purged: await purgeAuditLog(env.DB, auditBefore),
+		deliveries_purged: await purgeDeliveries(env.DB, webhookBefore),
+		events_purged: await purgeEvents(env.DB, webhookBefore),
+	};
+	await kickSenders(env);
+	return result;
+}
