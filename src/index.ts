@@ -1,7 +1,7 @@
 import { createApp } from "./app";
-import { runAudit } from "./audit/run-audit";
-import { systemDeps } from "./deps/deps";
+import { startAudit } from "./audit/run-audit";
 
+export { AuditRunner } from "./audit/audit-runner";
 export { WorkerCoordinator } from "./coordinator/worker-coordinator";
 export { ServiceBinding } from "./edge/service-binding";
 
@@ -10,6 +10,10 @@ const app = createApp();
 export default {
 	fetch: app.fetch,
 	async scheduled(controller, env, ctx) {
-		ctx.waitUntil(runAudit(env, systemDeps, `cron:${controller.cron}`));
+		ctx.waitUntil(
+			startAudit(env, `cron:${controller.cron}`).then((started) => {
+				if (!started.ok) console.error(JSON.stringify({ at: "scheduled", error: started.error.message }));
+			}),
+		);
 	},
 } satisfies ExportedHandler<Env>;
