@@ -78,7 +78,7 @@ export class Meter {
 					return typeof value === "function" ? value.bind(target) : value;
 				}
 				return (...args: unknown[]) => {
-					const stub = Reflect.apply(value, target, args);
+					const stub = Reflect.apply(value, target, args) as object;
 					return new Proxy(stub, {
 						get(s, method) {
 							const member = Reflect.get(s, method);

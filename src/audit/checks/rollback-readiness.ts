@@ -18,10 +18,11 @@ export function readinessFindings(
 	if (!f.active || !f.rollback || f.record.version_count < 2) return [];
 	const worker = f.record.name;
 	const candidates = judgeCandidates(f.active, f.window, f.rollback, policy);
-	const targets = candidates.filter((c) => !c.active && c.eligible_with_force);
+	// The version serving all traffic is refused as already active; during a split, either version is a target.
+	const targets = candidates.filter((c) => c.eligible_with_force);
 	if (targets.length === 0) {
 		const refused = candidates
-			.filter((c) => !c.active)
+			.filter((c) => !c.reasons.some((r) => r.code === "already_active"))
 			.map((c) => ({ version_id: c.version.id, number: c.version.number, reasons: c.reasons.map((r) => r.code) }));
 		const words = refused.map((c) => `version ${c.number}: ${c.reasons.join(", ")}`).join("; ");
 		return [
