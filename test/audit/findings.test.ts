@@ -45,7 +45,11 @@ describe("the life of a finding", () => {
 		).first<{ n: number; seen: string }>();
 		expect(row?.n).toBe(1);
 
-		await patchJson("/v1/workers/lf-split/deployments", { versions: [{ version_id: second, percentage: 100 }] }, "POST");
+		await patchJson(
+			"/v1/workers/lf-split/deployments",
+			{ versions: [{ version_id: second, percentage: 100 }] },
+			"POST",
+		);
 		const closing = await auditNow({ deps: late, notify: listener.notify });
 		expect(listener.about("lf-split").map((t) => t.event)).toEqual(["finding.opened", "finding.closed"]);
 		expect(listener.about("lf-split")[1]?.run_id).toBe(closing.id);
