@@ -121,7 +121,7 @@ describe("uploads racing the sweep", () => {
 				return async (...args: unknown[]) => {
 					await jitter(4);
 					const result = await Reflect.apply(value, t, args);
-					await jitter(prop === "put" ? 40 : 4);
+					await jitter(prop === "put" ? 80 : 4);
 					return result;
 				};
 			},
@@ -170,10 +170,61 @@ describe("uploads racing the sweep", () => {
 		return "refused";
 	}
 
+	it("keeps a body that an upload found in R2 and has not committed yet, whatever the sweep does meanwhile", async () => {
+		// The one interleaving that could lose a body: the upload learns the body is in R2 ("exists"), the collector
+		// marks and sweeps, then the upload commits a version naming it. The upload's pin is what stops the sweep.
+		const text = workerSource("gated");
+		const sha = await sha256Hex(text);
+		await env.MODULES.put(moduleKey(sha), text, { sha256: sha });
+		await env.DB.prepare("INSERT INTO module_gc (sha256, unreferenced_since) VALUES (?1, '2000-01-01')")
+			.bind(sha)
+			.run();
+		let reachedR2!: () => void;
+		const atR2 = new Promise<void>((resolve) => {
+			reachedR2 = resolve;
+		});
+		let release!: () => void;
+		const gate = new Promise<void>((resolve) => {
+			release = resolve;
+		});
+		const bucket = env.MODULES;
+		const gated = new Proxy(bucket, {
+			get(t, prop) {
+				const value = Reflect.get(t, prop, t);
+				if (prop !== "put" || typeof value !== "function") return typeof value === "function" ? value.bind(t) : value;
+				return async (...args: unknown[]) => {
+					const result = await Reflect.apply(value, t, args);
+					reachedR2();
+					await gate;
+					return result;
+				};
+			},
+		});
+		const uploading = uploadWorker(
+			{ ...serviceContext(), env: { ...env, MODULES: gated } },
+			{
+				worker: "gc-gated",
+				request: new Request(`${BASE}/v1/workers/gc-gated`, {
+					method: "PUT",
+					body: uploadForm({ modules: [{ name: "index.js", body: text }] }),
+				}),
+				deploy: true,
+				bindingsInherit: "strict",
+			},
+		);
+		await atR2;
+		await gcMarkStep(collectorContext());
+		await gcSweepStep(collectorContext());
+		release();
+		const { value } = await uploading;
+		expect(value.version.modules[0]?.sha256).toBe(sha);
+		expect(await exists(sha)).toBe(true);
+	});
+
 	it("never leaves a version naming a body that is not in R2", async () => {
 		let deletions = 0;
 		let stored = 0;
-		for (let round = 0; round < 12; round++) {
+		for (let round = 0; round < 16; round++) {
 			// The same body, already in R2 and unreferenced (a refused upload left it), marked long ago.
 			const text = workerSource(`race round ${round}`);
 			const sha = await sha256Hex(text);
@@ -184,8 +235,8 @@ describe("uploads racing the sweep", () => {
 
 			let uploading = true;
 			const collector = (async () => {
-				// In even rounds the collector starts before the uploads, in odd ones anywhere in the middle of them.
-				await jitter(round % 2 === 0 ? 5 : 150);
+				// In even rounds the collector starts before the uploads, in odd ones in the middle of them.
+				await (round % 2 === 0 ? jitter(5) : sleep(40 + Math.random() * 160));
 				while (uploading) {
 					const swept = await gcSweepStep(collectorContext());
 					deletions += swept.run.counts.gc?.deleted ?? 0;
