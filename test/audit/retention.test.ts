@@ -23,9 +23,19 @@ const exists = async (sha: string) => (await env.MODULES.head(moduleKey(sha))) !
 describe("the retention rule", () => {
 	const v = (number: number, created_on: string) => ({ id: `v${number}`, number, created_on });
 	it("keeps the rollback window, what recent or active deployments use, and anything made within retention", () => {
-		const versions = [v(1, "2026-01-01"), v(2, "2026-01-02"), v(3, "2026-01-03"), v(4, "2026-06-01"), v(5, "2026-06-02")];
+		const versions = [
+			v(1, "2026-01-01"),
+			v(2, "2026-01-02"),
+			v(3, "2026-01-03"),
+			v(4, "2026-06-01"),
+			v(5, "2026-06-02"),
+		];
 		expect(
-			prunableVersions(versions, { latest_version_number: 7, used: new Set(["v2"]) }, { cutoff: "2026-05-01", window: 3 }),
+			prunableVersions(
+				versions,
+				{ latest_version_number: 7, used: new Set(["v2"]) },
+				{ cutoff: "2026-05-01", window: 3 },
+			),
 		).toEqual(["v1", "v3"]);
 	});
 });
@@ -37,7 +47,11 @@ describe("pruning", () => {
 		const v3 = await deployText("rt-prune", "three", [{ name: "S", type: "secret_text", text: "kept" }]);
 		const v4 = await deployText("rt-prune", "four", [{ name: "S", type: "secret_text", text: "kept" }]);
 		// v2 goes back to serving: the active deployment keeps it whatever its age.
-		const rollback = await patchJson("/v1/workers/rt-prune/rollback", { version_id: v2.version.id, force: true }, "POST");
+		const rollback = await patchJson(
+			"/v1/workers/rt-prune/rollback",
+			{ version_id: v2.version.id, force: true },
+			"POST",
+		);
 		expect(rollback.status).toBe(201);
 		const oneSha = v1.version.modules[0]?.sha256 ?? "";
 

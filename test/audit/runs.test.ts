@@ -5,10 +5,11 @@ import {
 	waitOnExecutionContext,
 } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import type { z } from "@hono/zod-openapi";
 import { describe, expect, it } from "vitest";
+import type { AuditRunSchema } from "../../src/api/v1/audit-schemas";
 import { runToCompletion, startRun, stepRun } from "../../src/audit/audit-run";
 import { auditRunner } from "../../src/audit/audit-runner";
-import type { AuditRun } from "../../src/audit/model";
 import { systemDeps } from "../../src/deps/deps";
 import worker from "../../src/index";
 import { getRun, runningRun } from "../../src/storage/audit-runs";
@@ -19,8 +20,10 @@ import { api, deploy, json, workerSource } from "../helpers";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+type RunView = z.infer<typeof AuditRunSchema>;
+
 /** Lets the AuditRunner's alarms carry the running run to its end (one step per alarm). */
-async function driveRunner(): Promise<AuditRun> {
+async function driveRunner(): Promise<RunView> {
 	const stub = auditRunner(env);
 	for (let i = 0; i < 500; i++) {
 		const running = await runningRun(env.DB);
@@ -89,9 +92,9 @@ describe("reading runs and findings", () => {
 		const closing = await auditNow();
 
 		const page1 = await json(await api("/v1/audits?limit=1"));
-		expect(page1.items.map((r: AuditRun) => r.id)).toEqual([closing.id]);
+		expect(page1.items.map((r: RunView) => r.id)).toEqual([closing.id]);
 		const page2 = await json(await api(`/v1/audits?limit=1&cursor=${page1.next_cursor}`));
-		expect(page2.items.map((r: AuditRun) => r.id)).toEqual([opening.id]);
+		expect(page2.items.map((r: RunView) => r.id)).toEqual([opening.id]);
 
 		const detail = await json(await api(`/v1/audits/${opening.id}`));
 		expect(detail).toMatchObject({ status: "done", findings: { opened: opening.findings_opened } });
