@@ -1,3 +1,4 @@
+import { GUARD_FAILURE } from "../coordinator/commit";
 import type { Deps } from "../deps/deps";
 import {
 	closeFindingsOfMissingWorkers,
@@ -37,8 +38,6 @@ const PHASE_STEPS: Record<Exclude<Phase, "done">, (ctx: StepContext) => Promise<
 	gc_sweep: gcSweepStep,
 	finish: finishStep,
 };
-
-const GUARD_FAILURE = /NOT NULL constraint failed: write_guard\.ok/;
 
 /** Starts a run unless one is in progress (then that one is the answer): at most one run at a time. */
 export async function startRun(env: Env, deps: Deps, trigger: string): Promise<{ run: AuditRun; started: boolean }> {
@@ -125,7 +124,8 @@ export async function stepRun(env: Env, deps: Deps, runId: string, options: RunO
 	}
 	statements.push(releaseGuard(db));
 	try {
-		await db.batch(statements);
+		// Through the metered binding: it hands D1 the statements the phase built on it as they are.
+		await metered.DB.batch(statements);
 	} catch (error) {
 		// Another delivery of this step committed first: what it wrote is the step's outcome.
 		if (GUARD_FAILURE.test(String(error))) return getRun(db, runId);
