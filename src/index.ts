@@ -1,9 +1,10 @@
 import { createApp } from "./app";
-import { runAudit } from "./audit/run-audit";
+import { startAudit } from "./audit/run-audit";
 import { systemDeps } from "./deps/deps";
 import { housekeeping } from "./housekeeping";
 import { resealSecrets } from "./secrets/reseal";
 
+export { AuditRunner } from "./audit/audit-runner";
 export { WorkerCoordinator } from "./coordinator/worker-coordinator";
 export { ServiceBinding } from "./edge/service-binding";
 export { WebhookSender } from "./notifications/webhook-sender";
@@ -19,7 +20,11 @@ const app = createApp();
 export default {
 	fetch: app.fetch,
 	async scheduled(controller, env, ctx) {
-		ctx.waitUntil(runAudit(env, systemDeps, `cron:${controller.cron}`));
+		ctx.waitUntil(
+			startAudit(env, `cron:${controller.cron}`).then((started) => {
+				if (!started.ok) console.error(JSON.stringify({ at: "scheduled", error: started.error.message }));
+			}),
+		);
 		ctx.waitUntil(housekeeping(env, systemDeps));
 		ctx.waitUntil(reseal(env));
 	},

@@ -166,6 +166,9 @@ describe("hostile and malformed requests never cause a 5xx or change state on a 
 			(n: string, id: string) => `/v1/workers/${n}/deployments?cursor=${id}&limit=${id}`,
 			(n: string, id: string) => `/v1/workers/${n}/versions?limit=${id}`,
 			(_n: string, id: string) => `/v1/workers?after=${id}&limit=${id}`,
+			(_n: string, id: string) => `/v1/audits/${id}`,
+			(_n: string, id: string) => `/v1/audits?cursor=${id}&limit=${id}`,
+			(n: string, id: string) => `/v1/findings?worker=${n}&check=${id}&severity=${id}&status=${id}&cursor=${id}`,
 		];
 		await fc.assert(
 			fc.asyncProperty(

@@ -1,10 +1,9 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { runAudit } from "../src/audit/run-audit";
-import { systemDeps } from "../src/deps/deps";
 import { revealSecrets } from "../src/secrets/reveal";
 import { getVersion } from "../src/storage/versions";
 import { testApp } from "./fixtures/app";
+import { auditNow } from "./fixtures/audit";
 import { api, counts, deploy, json, patchJson, uploadForm, uploadVersion } from "./helpers";
 
 const putSecret = (worker: string, name: string, value: string) =>
@@ -194,7 +193,7 @@ describe("secrets", () => {
 		await keep(patchJson("/v1/workers/sec-leak/rollback", { version_id: put.version.id, force: true }, "POST"));
 		await keep(patchJson("/v1/workers/sec-leak/secrets/BAD", { value: 42 }, "PUT"));
 		await keep(api("/openapi.json"));
-		await runAudit(env, systemDeps, "test");
+		await auditNow({ vars: { SHIPLOG_AUDIT_SECRET_MAX_AGE_DAYS: "0" }, logTransitions: true });
 
 		for (const text of [...bodies, ...logged]) expect(text).not.toContain(value);
 		const tables = await env.DB.prepare(

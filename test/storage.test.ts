@@ -1,17 +1,9 @@
-import {
-	createExecutionContext,
-	createScheduledController,
-	runInDurableObject,
-	waitOnExecutionContext,
-} from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { runAudit } from "../src/audit/run-audit";
 import type { WorkerCoordinator } from "../src/coordinator/worker-coordinator";
 import { buildManifest, sha256Hex } from "../src/core/hash";
 import type { Deployment, Version } from "../src/core/model";
-import { systemDeps } from "../src/deps/deps";
-import worker from "../src/index";
 import { coordinatorFor } from "../src/services/coordinator";
 import {
 	getActiveDeployment,
@@ -24,6 +16,7 @@ import { getModule, HEAD_FIRST_BYTES, moduleKey, putModule } from "../src/storag
 import { decodeCursor, encodeCursor } from "../src/storage/pagination";
 import { getVersion, insertVersion, listVersions } from "../src/storage/versions";
 import { advanceWorker, getWorker, guardCounters, releaseGuard } from "../src/storage/workers";
+import { auditNow, openFindings } from "./fixtures/audit";
 import { aDeployment, aVersion } from "./fixtures/models";
 import { deploy } from "./helpers";
 
@@ -179,20 +172,21 @@ describe("the coordinator", () => {
 	});
 });
 
-describe("the scheduled audit", () => {
-	it("records a clean run, and a problem when the pointer is not on the latest deployment", async () => {
+describe("the audit", () => {
+	it("finds nothing wrong with a clean Worker, and a problem when the pointer is not on the latest deployment", async () => {
 		await deploy("audited");
-		const ctx = createExecutionContext();
-		await worker.scheduled(createScheduledController({ cron: "17 * * * *", scheduledTime: Date.now() }), env, ctx);
-		await waitOnExecutionContext(ctx);
-		const clean = await runAudit(env, systemDeps, "test");
-		expect(clean.problems.filter((p) => p.worker === "audited")).toEqual([]);
+		await auditNow();
+		expect(await openFindings("audited")).toEqual([]);
 
 		await env.DB.prepare("UPDATE workers SET active_deployment_id = 'nowhere' WHERE name = 'audited'").run();
-		const dirty = await runAudit(env, systemDeps, "test");
-		expect(dirty.problems).toContainEqual({ worker: "audited", problem: expect.stringContaining("not the latest") });
-		const runs = await env.DB.prepare("SELECT trigger FROM audit_runs ORDER BY started_on").all<{ trigger: string }>();
-		expect(runs.results.map((r) => r.trigger)).toEqual(expect.arrayContaining(["cron:17 * * * *", "test"]));
+		await auditNow();
+		expect(await openFindings("audited")).toContainEqual(
+			expect.objectContaining({
+				check_name: "consistency",
+				subject: "pointer",
+				message: expect.stringContaining("not the latest"),
+			}),
+		);
 	});
 });
 

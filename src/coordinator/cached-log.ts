@@ -93,6 +93,11 @@ export class CachedLog {
 		});
 	}
 
+	/** Versions that retention pruned: gone from the log, so no plan may find them here either. */
+	forget(ids: string[]): void {
+		for (const id of ids) this.versionsById.delete(id);
+	}
+
 	private held(id: string): Deployment | null {
 		if (this.active?.id === id) return this.active;
 		return this.recent.find((d) => d.id === id) ?? null;

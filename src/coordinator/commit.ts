@@ -10,7 +10,7 @@ import { advanceWorker, guardCounters, releaseGuard } from "../storage/workers";
 import type { Change, Counters, WriterState } from "./commands";
 import type { LocalState } from "./local-state";
 
-const GUARD_FAILURE = /NOT NULL constraint failed: write_guard\.ok/;
+export const GUARD_FAILURE = /NOT NULL constraint failed: write_guard\.ok/;
 const RESOURCE_GUARD_FAILURE = /NOT NULL constraint failed: resource_guard\.ok/;
 /** When D1 cannot say whether a write landed, the alarm asks again after this long. */
 export const SETTLE_RETRY_MS = 5_000;

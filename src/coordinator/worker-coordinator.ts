@@ -31,13 +31,14 @@ import type {
 	UploadOutcome,
 	WriterState,
 } from "./commands";
-import { commitChange, StaleCounters, settlePending } from "./commit";
+import { commitChange, GUARD_FAILURE, StaleCounters, settlePending } from "./commit";
 import { LocalState } from "./local-state";
 import { planConfig } from "./plan-config";
 import { planDeploy } from "./plan-deploy";
 import type { PlanLog } from "./plan-log";
 import { planRollback } from "./plan-rollback";
 import { planUpload } from "./plan-upload";
+import { type PruneCommand, pruneVersions } from "./prune";
 import { InflightKeys, storedReplay } from "./replay";
 import { SerialQueue } from "./serial-queue";
 
@@ -135,6 +136,28 @@ export class WorkerCoordinator extends DurableObject<Env> {
 	health(worker: string): Promise<Result<WorkerHealth>> {
 		return answer("edge.health", worker, async () =>
 			this.monitor.report(worker, await this.edgeActive(worker), this.deps.clock.now().getTime()),
+		);
+	}
+
+	/**
+	 * Retention (SHIPLOG_RETENTION_DAYS): prunes versions that no deployment can need any more (prune.ts), in the
+	 * queue like every change, and forgets them here too so that no later change finds them in memory.
+	 */
+	prune(command: PruneCommand): Promise<Result<{ pruned: number; more: boolean }>> {
+		return answer("coordinator.prune", command.worker, () =>
+			this.queue.run(async () => {
+				const state = await this.load(command.worker);
+				try {
+					const { pruned, more } = await pruneVersions(this.env.DB, state, command);
+					this.log.forget(pruned);
+					return { pruned: pruned.length, more };
+				} catch (error) {
+					if (!GUARD_FAILURE.test(String(error))) throw error;
+					// D1 moved on without this coordinator: take D1's counters; the next audit prunes.
+					this.local.write({ worker: command.worker, ...(await this.countersFromD1(command.worker)) });
+					return { pruned: 0, more: true };
+				}
+			}),
 		);
 	}
 

@@ -6,6 +6,7 @@
 export const REASONS = [
 	"worker_not_found",
 	"version_not_found",
+	"version_pruned",
 	"deployment_not_found",
 	"never_deployed",
 	"no_versions",

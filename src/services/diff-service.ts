@@ -5,7 +5,9 @@ import { diffVersions, textsNeeded, type VersionDiff } from "../core/version-dif
 import { ApiError } from "../errors/api-error";
 import { getDeployment } from "../storage/deployments";
 import { getModule } from "../storage/modules";
+import { getPrunedVersion } from "../storage/pruned-versions";
 import { getVersion } from "../storage/versions";
+import { requireVersion } from "./lookups";
 
 export interface DiffSide {
 	version_id: string;
@@ -19,6 +21,7 @@ async function resolveSide(db: D1Database, worker: string, id: string, which: st
 	if (version) return [version, { version_id: version.id, version_number: version.number, deployment_id: null }];
 	const deployment = await getDeployment(db, worker, id);
 	if (!deployment) {
+		if (await getPrunedVersion(db, worker, id)) await requireVersion(db, worker, id);
 		throw new ApiError("not_found", `${which}=${id} is neither a version nor a deployment of Worker ${worker}.`);
 	}
 	const only = soleVersion(deployment);
@@ -28,8 +31,8 @@ async function resolveSide(db: D1Database, worker: string, id: string, which: st
 			`${which}=${id} is a deployment that split traffic between two versions; pass one of its version ids instead.`,
 		);
 	}
-	const deployed = await getVersion(db, worker, only);
-	if (!deployed) throw new Error(`deployment ${id} names missing version ${only}`);
+	// Retention may have pruned what an old deployment ran: requireVersion says so.
+	const deployed = await requireVersion(db, worker, only);
 	return [deployed, { version_id: deployed.id, version_number: deployed.number, deployment_id: deployment.id }];
 }
 

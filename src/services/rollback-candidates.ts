@@ -1,5 +1,10 @@
-import type { Version } from "../core/model";
-import { type RefusalReason, type RollbackPolicy, rollbackEligibility } from "../core/rollback-eligibility";
+import type { Deployment, Version } from "../core/model";
+import {
+	type RefusalReason,
+	type RollbackFacts,
+	type RollbackPolicy,
+	rollbackEligibility,
+} from "../core/rollback-eligibility";
 import { getActiveDeployment } from "../storage/deployments";
 import { loadRollbackFacts } from "../storage/rollback-facts";
 import { getLatestVersions } from "../storage/versions";
@@ -28,18 +33,25 @@ export async function rollbackCandidates(
 	if (!record || !active) return { active_deployment_id: null, items: [] };
 	const versions = await getLatestVersions(db, worker, policy.window);
 	const facts = await loadRollbackFacts(db, worker, active, record.version_count, versions, { versions });
+	return { active_deployment_id: active.id, items: judgeCandidates(active, versions, facts, policy) };
+}
+
+/** Each version of the window judged by the one rollback rule; the audit's readiness check judges by it too. */
+export function judgeCandidates(
+	active: Deployment,
+	versions: Version[],
+	facts: RollbackFacts,
+	policy: RollbackPolicy,
+): RollbackCandidate[] {
 	const serving = new Set(active.versions.map((v) => v.version_id));
-	return {
-		active_deployment_id: active.id,
-		items: versions.map((version) => {
-			const plain = rollbackEligibility(version, facts, policy, false);
-			return {
-				version,
-				active: serving.has(version.id),
-				eligible: plain.eligible,
-				eligible_with_force: rollbackEligibility(version, facts, policy, true).eligible,
-				reasons: plain.reasons,
-			};
-		}),
-	};
+	return versions.map((version) => {
+		const plain = rollbackEligibility(version, facts, policy, false);
+		return {
+			version,
+			active: serving.has(version.id),
+			eligible: plain.eligible,
+			eligible_with_force: rollbackEligibility(version, facts, policy, true).eligible,
+			reasons: plain.reasons,
+		};
+	});
 }

@@ -6,6 +6,7 @@ import type { UploadDraft } from "../core/version-builder";
 import { assertEdgeCanRun } from "../edge/edge";
 import { ApiError } from "../errors/api-error";
 import { sealSecretBindings } from "../secrets/seal-upload";
+import { pinBodies } from "../storage/module-gc";
 import { putModule } from "../storage/modules";
 import type { UploadMetadata } from "../upload/metadata";
 import { parseUpload } from "../upload/parse-upload";
@@ -31,9 +32,9 @@ export interface UploadRequest {
 }
 
 /**
- * Upload (and optionally deploy) a bundle. Module bodies go to R2 first: they are content-addressed, so
- * a body stored for a request that then fails is harmless, and a version is only ever recorded once
- * every body it names is in R2.
+ * Upload (and optionally deploy) a bundle. Module bodies are pinned, then go to R2: they are content-addressed,
+ * so a body stored for a request that then fails is harmless (the collector removes it after a grace period),
+ * and a version is only ever recorded once every body it names is in R2.
  */
 export async function uploadWorker(ctx: ChangeContext, input: UploadRequest): Promise<Done<UploadOutcome>> {
 	const { env } = ctx;
@@ -47,6 +48,19 @@ export async function uploadWorker(ctx: ChangeContext, input: UploadRequest): Pr
 	const sealed = await sealSecretBindings(env, ctx.deps, input.worker, metadata.bindings);
 	const manifest = await buildManifest(modules);
 	const bodies = new Map(modules.map((m) => [m.name, m.bytes]));
+	// Pinned before they are stored, so that the garbage collector cannot delete a body this upload relies on
+	// (docs/storage-layout.md "Garbage collection").
+	const pinned = await pinBodies(
+		env.DB,
+		manifest.map((m) => m.sha256),
+		ctx.deps.clock.now().toISOString(),
+	);
+	if (!pinned) {
+		throw new ApiError(
+			"unavailable",
+			"A module body of this upload is being garbage-collected at this moment; nothing was recorded. Retry the upload.",
+		);
+	}
 	try {
 		await Promise.all(
 			manifest.map((entry) => putModule(env.MODULES, entry.sha256, bodies.get(entry.name) ?? new Uint8Array())),

@@ -60,6 +60,7 @@ const CODE_FOR: Record<ErrorCode, number> = {
 const CODE_FOR_REASON: Record<string, number> = {
 	worker_not_found: CF.workerNotFound,
 	version_not_found: CF.versionNotFound,
+	version_pruned: CF.versionNotFound,
 	deployment_not_found: CF.deploymentNotFound,
 	secret_not_found: CF.secretNotFound,
 	durable_object_migration_in_version_upload: CF.migrationInVersionUpload,
