@@ -1,13 +1,13 @@
-// Runs npm scripts side by side ("lanes") and fails if any fails: `npm test` is
-// `node scripts/lanes.mjs check test:unit test:workerd test:e2e`. Each lane's output is printed in one piece
-// when it finishes (so lanes do not interleave), then a summary with each lane's time. One script a lane; a lane
-// that needs steps in order is an npm script that chains them (`check`).
+// Runs lanes of npm scripts side by side and fails if any fails. A lane is `a+b+c`: its scripts run one after the
+// other, and it stops at the first that fails (the other lanes go on). `npm test` is
+// `node scripts/lanes.mjs check+test:unit+test:e2e test:workerd`: two lanes for two cores. Each lane's output is
+// printed in one piece when it finishes (so lanes do not interleave), then every script's time.
 import { spawn } from "node:child_process";
 import { cpus, loadavg } from "node:os";
 
-const lanes = process.argv.slice(2);
+const lanes = process.argv.slice(2).map((lane) => lane.split("+"));
 if (lanes.length === 0) {
-	console.error("usage: node scripts/lanes.mjs <npm script> [<npm script> ...]");
+	console.error("usage: node scripts/lanes.mjs <npm script>[+<npm script>...] ...");
 	process.exit(2);
 }
 
@@ -17,12 +17,12 @@ const load = () =>
 	loadavg()
 		.map((x) => x.toFixed(1))
 		.join(" ");
-console.log(`lanes: ${lanes.join(", ")} side by side on ${cpus().length} cores (load average ${load()})`);
+console.log(`lanes: ${lanes.map((l) => l.join(" → ")).join(" | ")} on ${cpus().length} cores (load average ${load()})`);
 
-function run(script) {
+function step(script) {
 	return new Promise((resolve) => {
 		const t0 = performance.now();
-		// Plain output (no spinners or cursor moves): it is printed later, in one piece.
+		// Plain output (no colours or spinners): it is printed later, in one piece.
 		const child = spawn("npm", ["run", "--silent", script], {
 			env: { ...process.env, CI: process.env.CI ?? "true", ...(process.env.FORCE_COLOR ? {} : { NO_COLOR: "1" }) },
 			stdio: ["ignore", "pipe", "pipe"],
@@ -40,8 +40,22 @@ function run(script) {
 	});
 }
 
-const results = await Promise.all(lanes.map(run));
-console.log("\n━━━━ lanes ━━━━");
-for (const r of results) console.log(`${r.ok ? "ok    " : "FAILED"}  ${r.script.padEnd(14)} ${seconds(r.ms)}`);
-console.log(`total   ${"".padEnd(14)} ${seconds(performance.now() - started)} (wall clock; load average ${load()})`);
+async function lane(scripts) {
+	const done = [];
+	for (const script of scripts) {
+		const result = await step(script);
+		done.push(result);
+		if (!result.ok) break;
+	}
+	for (const script of scripts.slice(done.length)) done.push({ script, ok: false, ms: 0, skipped: true });
+	return done;
+}
+
+const results = (await Promise.all(lanes.map(lane))).flat();
+console.log("\n━━━━ times ━━━━");
+for (const r of results) {
+	const status = r.skipped ? "skipped" : r.ok ? "ok" : "FAILED";
+	console.log(`${status.padEnd(8)} ${r.script.padEnd(14)} ${r.skipped ? "" : seconds(r.ms)}`);
+}
+console.log(`total    ${"".padEnd(14)} ${seconds(performance.now() - started)} (wall clock; load average ${load()})`);
 process.exit(results.every((r) => r.ok) ? 0 : 1);
