@@ -10,7 +10,7 @@ import { getActiveDeployment } from "../storage/deployments";
 import { getVersionsByIds } from "../storage/versions";
 import { refuseBindingCycle } from "./binding-cycles";
 import { type ChangeContext, commandBase, type Done, done } from "./change-context";
-import { coordinatorFor } from "./coordinator";
+import { changed, coordinatorFor } from "./coordinator";
 import { fingerprint } from "./fingerprint";
 import { requireWorker } from "./lookups";
 
@@ -78,12 +78,15 @@ async function change(
 	const deploy = input.deploy ? {} : { deploy: false };
 	const print = await fingerprint("config", { asked, message: input.message, ...deploy });
 	return done(
-		await coordinatorFor(ctx.env, input.worker).changeConfig({
-			...commandBase(ctx, input.worker, print),
-			message: input.message,
-			change: what,
-			deploy: input.deploy,
-		}),
+		changed(
+			input.worker,
+			await coordinatorFor(ctx.env, input.worker).changeConfig({
+				...commandBase(ctx, input.worker, print),
+				message: input.message,
+				change: what,
+				deploy: input.deploy,
+			}),
+		),
 	);
 }
 

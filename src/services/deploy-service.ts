@@ -1,7 +1,7 @@
 import type { Deployment, TrafficSplit } from "../core/model";
 import { authorize } from "../core/scopes";
 import { type ChangeContext, commandBase, type Done, done } from "./change-context";
-import { coordinatorFor } from "./coordinator";
+import { changed, coordinatorFor } from "./coordinator";
 import { fingerprint } from "./fingerprint";
 import { requireWorker } from "./lookups";
 import { rollbackPolicy } from "./policy";
@@ -23,16 +23,19 @@ export async function deployVersions(ctx: ChangeContext, input: DeployRequest): 
 	});
 	return notifyingRefusal(ctx, input.worker, async () =>
 		done(
-			await coordinatorFor(ctx.env, input.worker).deploy({
-				...commandBase(ctx, input.worker, print),
-				message: input.message,
-				triggered_by: "deployment",
-				versions: input.versions,
-				force: input.force,
-				policy: rollbackPolicy(ctx.env),
-				// Whoever may roll back but not deploy gets this deployment only if it turns out to be a rollback.
-				rollback_only: !authorize(ctx.principal.grants, { scope: "deploy", worker: input.worker }).allowed,
-			}),
+			changed(
+				input.worker,
+				await coordinatorFor(ctx.env, input.worker).deploy({
+					...commandBase(ctx, input.worker, print),
+					message: input.message,
+					triggered_by: "deployment",
+					versions: input.versions,
+					force: input.force,
+					policy: rollbackPolicy(ctx.env),
+					// Whoever may roll back but not deploy gets this deployment only if it turns out to be a rollback.
+					rollback_only: !authorize(ctx.principal.grants, { scope: "deploy", worker: input.worker }).allowed,
+				}),
+			),
 		),
 	);
 }

@@ -1,7 +1,7 @@
 import type { RollbackOutcome } from "../coordinator/commands";
 import type { RollbackTargetSpec } from "../core/rollback-target";
 import { type ChangeContext, commandBase, type Done, done } from "./change-context";
-import { coordinatorFor } from "./coordinator";
+import { changed, coordinatorFor } from "./coordinator";
 import { fingerprint } from "./fingerprint";
 import { requireWorker } from "./lookups";
 import { rollbackPolicy } from "./policy";
@@ -27,14 +27,17 @@ export async function rollbackWorker(ctx: ChangeContext, input: RollbackRequest)
 	});
 	return notifyingRefusal(ctx, worker, async () =>
 		done<RollbackOutcome>(
-			await coordinatorFor(ctx.env, worker).rollback({
-				...commandBase(ctx, worker, print),
-				message,
-				version_id,
-				deployment_id,
-				force,
-				policy: rollbackPolicy(ctx.env),
-			}),
+			changed(
+				worker,
+				await coordinatorFor(ctx.env, worker).rollback({
+					...commandBase(ctx, worker, print),
+					message,
+					version_id,
+					deployment_id,
+					force,
+					policy: rollbackPolicy(ctx.env),
+				}),
+			),
 		),
 	);
 }
