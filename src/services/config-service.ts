@@ -12,7 +12,7 @@ import { refuseBindingCycle } from "./binding-cycles";
 import { type ChangeContext, commandBase, type Done, done } from "./change-context";
 import { changed, coordinatorFor } from "./coordinator";
 import { fingerprint } from "./fingerprint";
-import { requireWorker } from "./lookups";
+import { requireExistingWorker } from "./lookups";
 
 export interface SettingsRequest {
 	bindings?: Record<string, Record<string, unknown> | null>;
@@ -73,7 +73,7 @@ async function change(
 	what: ConfigCommandChange,
 	asked: object = what,
 ): Promise<Done<ConfigOutcome>> {
-	await requireWorker(ctx.env.DB, input.worker);
+	await requireExistingWorker(ctx.env.DB, input.worker);
 	// Not deploying is a different request; deploying keeps the fingerprint it always had.
 	const deploy = input.deploy ? {} : { deploy: false };
 	const print = await fingerprint("config", { asked, message: input.message, ...deploy });

@@ -3,7 +3,7 @@ import { authorize } from "../core/scopes";
 import { type ChangeContext, commandBase, type Done, done } from "./change-context";
 import { changed, coordinatorFor } from "./coordinator";
 import { fingerprint } from "./fingerprint";
-import { requireWorker } from "./lookups";
+import { requireExistingWorker } from "./lookups";
 import { rollbackPolicy } from "./policy";
 import { notifyingRefusal } from "./refused-rollback";
 
@@ -17,7 +17,7 @@ export interface DeployRequest {
 
 /** A deployment of uploaded versions: one at 100 %, or two split by percentage (a gradual rollout). */
 export async function deployVersions(ctx: ChangeContext, input: DeployRequest): Promise<Done<Deployment>> {
-	await requireWorker(ctx.env.DB, input.worker);
+	await requireExistingWorker(ctx.env.DB, input.worker);
 	const print = await fingerprint("deployment", {
 		body: { versions: input.versions, message: input.message ?? undefined, force: input.force },
 	});

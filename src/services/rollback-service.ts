@@ -3,7 +3,7 @@ import type { RollbackTargetSpec } from "../core/rollback-target";
 import { type ChangeContext, commandBase, type Done, done } from "./change-context";
 import { changed, coordinatorFor } from "./coordinator";
 import { fingerprint } from "./fingerprint";
-import { requireWorker } from "./lookups";
+import { requireExistingWorker } from "./lookups";
 import { rollbackPolicy } from "./policy";
 import { notifyingRefusal } from "./refused-rollback";
 
@@ -21,7 +21,7 @@ export interface RollbackRequest extends RollbackTargetSpec {
 export async function rollbackWorker(ctx: ChangeContext, input: RollbackRequest): Promise<Done<RollbackOutcome>> {
 	const { worker, message, version_id, deployment_id, force } = input;
 	// A name that was never deployed is answered here, without creating a coordinator for it.
-	await requireWorker(ctx.env.DB, worker);
+	await requireExistingWorker(ctx.env.DB, worker);
 	const print = await fingerprint("rollback", {
 		body: { version_id, deployment_id, message: message ?? undefined, force },
 	});
