@@ -86,7 +86,7 @@ describe("deleting resources", () => {
 		await deploy("life-forced", {
 			metadata: { bindings: [{ name: "KV", type: "kv_namespace", namespace_id: kv.id }] },
 		});
-		const written = await kvStore(kv.id).write("k", new TextEncoder().encode("v").buffer, null, null);
+		const written = await kvStore(kv.id).write("k", new TextEncoder().encode("v").buffer as ArrayBuffer, null, null);
 		expect(written.ok).toBe(true);
 		expect((await kvStore(kv.id).usage()).keys).toBe(1);
 		const res = await api(`/v1/resources/kv_namespace/${kv.id}?force=true`, { method: "DELETE" });

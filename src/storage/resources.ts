@@ -195,19 +195,33 @@ export async function markResourceDeleted(
 }
 
 /**
- * The Workers whose active deployment (either version of a split) binds resource (?1 type, ?2 id). It reads
- * every Worker's active deployment: deleting a resource is rare, and no index can go stale this way.
+ * Which resources active deployments (either version of a split) bind, for resources of type ?1 (and id ?2).
+ * It reads every Worker's active deployment: deleting a resource is rare, and no index can go stale this way.
  */
-const ACTIVE_BINDERS_SQL = `SELECT w.name AS worker FROM workers w
+const BOUND_ID_SQL = `(CASE ?1 WHEN 'kv_namespace' THEN json_extract(b.value, '$.namespace_id')
+	               WHEN 'r2_bucket' THEN json_extract(b.value, '$.bucket_name')
+	               WHEN 'queue' THEN json_extract(b.value, '$.queue_name')
+	               ELSE coalesce(json_extract(b.value, '$.database_id'), json_extract(b.value, '$.id')) END)`;
+
+const ACTIVE_BINDINGS_SQL = `SELECT ${BOUND_ID_SQL} AS id, w.name AS worker FROM workers w
 	JOIN deployments d ON d.id = w.active_deployment_id
 	JOIN json_each(d.versions) dv
 	JOIN versions v ON v.id = json_extract(dv.value, '$.version_id')
 	JOIN json_each(v.bindings) b
-	WHERE json_extract(b.value, '$.type') = ?1
-	  AND (CASE ?1 WHEN 'kv_namespace' THEN json_extract(b.value, '$.namespace_id')
-	               WHEN 'r2_bucket' THEN json_extract(b.value, '$.bucket_name')
-	               WHEN 'queue' THEN json_extract(b.value, '$.queue_name')
-	               ELSE coalesce(json_extract(b.value, '$.database_id'), json_extract(b.value, '$.id')) END) = ?2`;
+	WHERE json_extract(b.value, '$.type') = ?1`;
+
+const ACTIVE_BINDERS_SQL = `${ACTIVE_BINDINGS_SQL} AND ${BOUND_ID_SQL} = ?2`;
+
+/** For every resource of a type that an active deployment binds: the Workers that bind it, by name. */
+export async function activeBindersOfType(db: D1Database, type: ResourceType): Promise<Map<string, string[]>> {
+	const { results } = await db
+		.prepare(`SELECT DISTINCT id, worker FROM (${ACTIVE_BINDINGS_SQL}) ORDER BY worker`)
+		.bind(type)
+		.all<{ id: string; worker: string }>();
+	const out = new Map<string, string[]>();
+	for (const row of results) out.set(row.id, [...(out.get(row.id) ?? []), row.worker]);
+	return out;
+}
 
 /** The Workers whose active deployment binds this resource, by name. */
 export async function activeBinders(db: D1Database, r: { type: ResourceType; id: string }): Promise<string[]> {
@@ -258,4 +272,12 @@ export async function pageResources(
 		.bind(query.type, query.name ?? null, query.per_page, (query.page - 1) * query.per_page)
 		.all<ResourceRow>();
 	return results.map(toRecord);
+}
+
+export async function countResources(db: D1Database, type: ResourceType): Promise<number> {
+	const row = await db
+		.prepare("SELECT count(*) AS n FROM resources WHERE type = ?1 AND deleted_on IS NULL")
+		.bind(type)
+		.first<{ n: number }>();
+	return row?.n ?? 0;
 }

@@ -103,12 +103,9 @@ const showRoute = createRoute({
 			content: {
 				"application/json": {
 					schema: ResourceSchema.extend({
-						usage: z
-							.object({ bytes: z.number(), items: z.number().nullable() })
-							.nullable()
-							.openapi({
-								description: "Bytes held (what the storage limit measures) and keys/objects; null for queues",
-							}),
+						usage: z.object({ bytes: z.number(), items: z.number().nullable() }).nullable().openapi({
+							description: "Bytes held (what the storage limit measures) and keys/objects; null for queues",
+						}),
 						bound_by: z.array(z.string()).openapi({ description: "Workers whose active deployment binds it" }),
 					}),
 				},
