@@ -1,7 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { cloudflare } from "./api/cloudflare";
 import { v1 } from "./api/v1";
-import { benchRoutes } from "./bench/bench-routes";
 import { type Deps, systemDeps } from "./deps/deps";
 import { edgeRouter } from "./edge/edge-router";
 import type { AppEnv } from "./http/app-env";
@@ -31,8 +30,6 @@ export function createApp(options: AppOptions = {}) {
 		const md5 = await d1ImportUpload(c.env, c.req.param("token"), c.req.raw, c.var.deps.clock.now());
 		return c.json({ success: true, etag: md5 }, 200, { etag: `"${md5}"` });
 	});
-	// Answers 404 unless SHIPLOG_BENCH is "1" (npm run bench); see src/bench.
-	app.route("/__bench", benchRoutes);
 
 	app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
 		type: "http",
