@@ -7,6 +7,7 @@ import type { AppEnv } from "./http/app-env";
 import { provideDeps } from "./http/deps";
 import { notFound, onError, validationHook } from "./http/errors";
 import { requestId } from "./http/request-id";
+import { d1ImportUpload } from "./services/d1-data";
 
 export interface AppOptions {
 	/** The clock and id source (tests hand in their own to move time). */
@@ -24,6 +25,11 @@ export function createApp(options: AppOptions = {}) {
 	app.get("/", (c) => c.json({ name: "shiplog", api: "/v1", openapi: "/openapi.json" }));
 	app.route("/v1", v1);
 	app.route("/client/v4", cloudflare);
+	// The upload URL `wrangler d1 execute --file` PUTs to, with no Authorization: its random token is the credential.
+	app.put("/d1-import/:token", async (c) => {
+		const md5 = await d1ImportUpload(c.env, c.req.param("token"), c.req.raw, c.var.deps.clock.now());
+		return c.json({ success: true, etag: md5 }, 200, { etag: `"${md5}"` });
+	});
 
 	app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
 		type: "http",

@@ -73,7 +73,7 @@ describe("the Cloudflare envelope and its errors", () => {
 			["GET", "/client/v4/memberships"],
 			["GET", `${A}/workers/scripts/x/content/v2`],
 			["DELETE", S("x")],
-			["POST", `${A}/d1/database`],
+			["POST", `${A}/vectorize/v2/indexes`],
 		] as const) {
 			const body = await expectError(await cf(path, { method }), 7000, 404);
 			expect(body.errors[0].message).toContain(path);

@@ -20,7 +20,7 @@ describe("a refused request stores nothing in D1 but its audit record", () => {
 				migrations: { new_tag: "v1", new_classes: ["Room"] },
 			},
 		});
-		await api("/v1/resources/kv_namespace/refused-ns", { method: "DELETE" });
+		await api("/v1/resources/kv_namespace/refused-ns?force=true", { method: "DELETE" });
 		const before = await d1Dump();
 		const r2Before = await r2Keys();
 

@@ -50,7 +50,7 @@ describe("resource registry", () => {
 			metadata: { bindings: [{ name: "KV", type: "kv_namespace", namespace_id: "res-refuse-ns" }] },
 		});
 		const staged = await uploadVersion("res-refuse", { metadata: { keep_bindings: ["kv_namespace"] } });
-		await api("/v1/resources/kv_namespace/res-refuse-ns", { method: "DELETE" });
+		await api("/v1/resources/kv_namespace/res-refuse-ns?force=true", { method: "DELETE" });
 		const before = await counts("res-refuse");
 
 		const upload = await api("/v1/workers/res-refuse", {

@@ -240,7 +240,7 @@ describe("resources", () => {
 		});
 		await auditNow();
 		expect(await findingsOf("au-res", "resources")).toEqual([]);
-		expect((await api("/v1/resources/kv_namespace/au-res-kv", { method: "DELETE" })).status).toBe(200);
+		expect((await api("/v1/resources/kv_namespace/au-res-kv?force=true", { method: "DELETE" })).status).toBe(200);
 		await auditNow();
 		expect(await findingsOf("au-res", "resources")).toEqual([
 			expect.objectContaining({ subject: "binding:CACHE:kv_namespace:au-res-kv", severity: "critical" }),

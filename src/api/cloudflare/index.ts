@@ -5,6 +5,11 @@ import type { AppEnv } from "../../http/app-env";
 import { account } from "./account";
 import { requireAccount } from "./context";
 import { cloudflareOnError, unsupported } from "./envelope";
+import { d1Databases } from "./resources/d1";
+import { kvNamespaces } from "./resources/kv";
+import { queues } from "./resources/queues";
+import { r2Buckets } from "./resources/r2";
+import { resourceGuard } from "./resources/shared";
 import { scripts } from "./scripts";
 
 /**
@@ -18,5 +23,11 @@ cloudflare.use("*", accessControl("wrangler"));
 cloudflare.use("/accounts/:account_id/*", requireAccount);
 cloudflare.route("/accounts/:account_id/workers/scripts", scripts);
 cloudflare.route("/accounts/:account_id/workers", account);
+cloudflare.route("/accounts/:account_id/storage/kv/namespaces", kvNamespaces);
+cloudflare.route("/accounts/:account_id/d1/database", d1Databases);
+cloudflare.route("/accounts/:account_id/r2/buckets", r2Buckets);
+cloudflare.route("/accounts/:account_id/queues", queues);
+// `wrangler d1 info` asks for a database's analytics; shiplog has none, and wrangler shows zeros for null.
+cloudflare.post("/graphql", resourceGuard("resource.read"), (c) => c.json({ data: null }));
 // Everything else shiplog does not support still answers in Cloudflare's envelope, never with a crash.
 cloudflare.all("*", guard({ scope: null, on: "some", action: "request" }), unsupported);

@@ -12,6 +12,8 @@ const HINTS: Partial<Record<Reason, (details: Record<string, unknown>) => string
 		`Change it with PUT or DELETE /v1/workers/:name/secrets/${String(d.binding ?? ":secret")}.`,
 	secret_name_taken: () => "Remove that binding with PATCH /v1/workers/:name/settings first.",
 	resource_deleted: () => "If the resource exists again, register it with POST /v1/resources.",
+	resource_in_use: () =>
+		"Deploy those Workers without the binding first, or delete it anyway with ?force=true (its data is deleted).",
 };
 
 export function withV1Hint(error: ApiError): ApiError {

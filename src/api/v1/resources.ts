@@ -1,10 +1,12 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { needs } from "../../auth/route-policy";
+import { ApiError } from "../../errors/api-error";
 import type { AppEnv } from "../../http/app-env";
 import { changeContext } from "../../http/change-context";
 import { validationHook } from "../../http/errors";
+import { resourceUsage } from "../../runtime/resource-stores";
 import { addResource, deleteResource } from "../../services/resource-service";
-import { listResources } from "../../storage/resources";
+import { activeBinders, getResource, listResources } from "../../storage/resources";
 import { AuthorSchema, errorResponses } from "./schemas";
 
 const tags = ["Resources"];
@@ -18,6 +20,10 @@ const ResourceSchema = z
 	.object({
 		type: ResourceTypeSchema,
 		id: ResourceIdSchema,
+		name: z.string().nullable().openapi({
+			description: "KV title, D1 name, bucket or queue name; null when only a version's binding named it",
+		}),
+		api_id: z.string().openapi({ description: "The id in Cloudflare's API paths: a queue's queue_id, else the id" }),
 		created_on: z.string(),
 		registered_by: z.string().openapi({ description: "api, or worker:<name> when a version's binding registered it" }),
 		author: AuthorSchema.nullable().openapi({ description: "Who registered it (null for rows older than authors)" }),
@@ -55,17 +61,57 @@ const registerRoute = createRoute({
 	path: "/",
 	tags,
 	...needs("resources", "resource.register", "account"),
-	summary: "Register a resource (or register again one that was deleted and exists again)",
+	summary: "Create a resource by name, or register one by id (or register again one that was deleted)",
+	description:
+		"With `name` alone a new resource is created (a KV namespace or D1 database gets a new id; a bucket or queue is its name), refused with 409 when a live one has that name. With `id`, that id is registered, and 200 says it already was.",
 	request: {
 		body: {
-			content: { "application/json": { schema: z.strictObject({ type: ResourceTypeSchema, id: ResourceIdSchema }) } },
+			content: {
+				"application/json": {
+					schema: z.strictObject({
+						type: ResourceTypeSchema,
+						id: ResourceIdSchema.optional(),
+						name: z.string().min(1).max(512).optional().openapi({ example: "sessions" }),
+					}),
+				},
+			},
 			required: true,
 		},
 	},
 	responses: {
 		200: { description: "It was already registered", content: { "application/json": { schema: ResourceSchema } } },
-		201: { description: "Registered", content: { "application/json": { schema: ResourceSchema } } },
-		...errorResponses(400, 401),
+		201: { description: "Created or registered", content: { "application/json": { schema: ResourceSchema } } },
+		...errorResponses(400, 401, 409),
+	},
+});
+
+const ResourceParams = z.object({
+	type: ResourceTypeSchema.openapi({ param: { name: "type", in: "path" } }),
+	id: ResourceIdSchema.openapi({ param: { name: "id", in: "path" } }),
+});
+
+const showRoute = createRoute({
+	method: "get",
+	path: "/{type}/{id}",
+	tags,
+	...needs("resources", "resource.read", "account"),
+	summary: "One resource: what it holds and which Workers' active deployments bind it",
+	request: { params: ResourceParams },
+	responses: {
+		200: {
+			description: "The resource",
+			content: {
+				"application/json": {
+					schema: ResourceSchema.extend({
+						usage: z.object({ bytes: z.number(), items: z.number().nullable() }).nullable().openapi({
+							description: "Bytes held (what the storage limit measures) and keys/objects; null for queues",
+						}),
+						bound_by: z.array(z.string()).openapi({ description: "Workers whose active deployment binds it" }),
+					}),
+				},
+			},
+		},
+		...errorResponses(400, 401, 404),
 	},
 });
 
@@ -74,17 +120,21 @@ const deleteRoute = createRoute({
 	path: "/{type}/{id}",
 	tags,
 	...needs("resources", "resource.delete", "account"),
-	summary:
-		"Record that a resource was deleted: deploys that bind it, and rollbacks to versions that bind it, are refused",
+	summary: "Delete a resource and its data: deploys that bind it, and rollbacks to versions that bind it, are refused",
+	description:
+		"Refused with 409 (details.workers) while an active deployment binds it, unless ?force=true. The row is kept, marked deleted.",
 	request: {
-		params: z.object({
-			type: ResourceTypeSchema.openapi({ param: { name: "type", in: "path" } }),
-			id: ResourceIdSchema.openapi({ param: { name: "id", in: "path" } }),
+		params: ResourceParams,
+		query: z.object({
+			force: z
+				.enum(["true", "false"])
+				.default("false")
+				.transform((v) => v === "true"),
 		}),
 	},
 	responses: {
 		200: { description: "The resource, marked deleted", content: { "application/json": { schema: ResourceSchema } } },
-		...errorResponses(400, 401, 404),
+		...errorResponses(400, 401, 404, 409),
 	},
 });
 
@@ -97,6 +147,15 @@ export const resourcesRouter = new OpenAPIHono<AppEnv>({ defaultHook: validation
 		const { record, created } = await addResource(changeContext(c), c.req.valid("json"));
 		return created ? c.json(record, 201) : c.json(record, 200);
 	})
+	.openapi(showRoute, async (c) => {
+		const { type, id } = c.req.valid("param");
+		const record = await getResource(c.env.DB, type, id);
+		if (!record) throw ApiError.because("not_found", "resource_not_found", `No ${type} ${id} is registered.`);
+		const live = record.deleted_on === null;
+		const usage = live && type !== "queue" ? await resourceUsage(c.env, type, id) : null;
+		return c.json({ ...record, usage, bound_by: await activeBinders(c.env.DB, record) }, 200);
+	})
 	.openapi(deleteRoute, async (c) => {
-		return c.json(await deleteResource(changeContext(c), c.req.valid("param")), 200);
+		const { force } = c.req.valid("query");
+		return c.json(await deleteResource(changeContext(c), c.req.valid("param"), { force }), 200);
 	});
