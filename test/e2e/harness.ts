@@ -207,12 +207,33 @@ export function connectShiplog(info: ShiplogInfo): Shiplog {
 	};
 }
 
-/** A copy of a fixture Worker in a temp dir, with HOME beside it, so wrangler's files stay out of the repo. */
-export async function fixtureCopy(name: string): Promise<{ dir: string; home: string; remove(): Promise<void> }> {
+/**
+ * A copy of a fixture Worker (`test/fixtures/<name>`, or another folder of the repository such as `examples`) in a
+ * temp dir, with HOME beside it, so wrangler's files stay out of the repo.
+ */
+export async function fixtureCopy(
+	name: string,
+	from = join("test", "fixtures"),
+): Promise<{ dir: string; home: string; remove(): Promise<void> }> {
 	const base = await mkdtemp(join(tmpdir(), "shiplog-e2e-client-"));
 	const dir = join(base, name);
-	await cp(join(ROOT, "test", "fixtures", name), dir, { recursive: true });
+	await cp(join(ROOT, from, name), dir, { recursive: true });
 	return { dir, home: join(base, "home"), remove: () => rm(base, { recursive: true, force: true }) };
+}
+
+/** The environment a user sets to point wrangler at shiplog, exactly as the README tells them to. */
+export function wranglerEnv(shiplog: Shiplog, client: { home: string }): Record<string, string> {
+	return {
+		CLOUDFLARE_API_BASE_URL: `${shiplog.url}/client/v4`,
+		CLOUDFLARE_API_TOKEN: shiplog.token,
+		CLOUDFLARE_ACCOUNT_ID: shiplog.accountId,
+		WRANGLER_SEND_METRICS: "false",
+		CI: "true",
+		HOME: client.home,
+		XDG_CONFIG_HOME: join(client.home, ".config"),
+		/** For scripts that run wrangler themselves (examples/rooms/setup.mjs). */
+		WRANGLER,
+	};
 }
 
 /** The pinned real wrangler, pointed at shiplog exactly as the README tells a user to. */
@@ -222,15 +243,7 @@ export function wranglerAgainst(shiplog: Shiplog, client: { dir: string; home: s
 			cwd: client.dir,
 			stdin: options.stdin,
 			timeoutMs: options.timeoutMs ?? 90_000,
-			env: {
-				CLOUDFLARE_API_BASE_URL: `${shiplog.url}/client/v4`,
-				CLOUDFLARE_API_TOKEN: shiplog.token,
-				CLOUDFLARE_ACCOUNT_ID: shiplog.accountId,
-				WRANGLER_SEND_METRICS: "false",
-				CI: "true",
-				HOME: client.home,
-				XDG_CONFIG_HOME: join(client.home, ".config"),
-			},
+			env: wranglerEnv(shiplog, client),
 		});
 }
 
