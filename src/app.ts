@@ -2,8 +2,10 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { cloudflare } from "./api/cloudflare";
 import { v1 } from "./api/v1";
 import { benchRoutes } from "./bench/bench-routes";
+import { dashboard } from "./dashboard";
 import { type Deps, systemDeps } from "./deps/deps";
 import { edgeRouter } from "./edge/edge-router";
+import { sandboxManagedPages } from "./edge/sandbox";
 import type { AppEnv } from "./http/app-env";
 import { provideDeps } from "./http/deps";
 import { notFound, onError, validationHook } from "./http/errors";
@@ -18,6 +20,7 @@ export function createApp(options: AppOptions = {}) {
 	const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 	app.use("*", provideDeps(options.deps ?? systemDeps));
 	app.use("*", requestId);
+	app.use("/w/*", sandboxManagedPages);
 	app.use("*", edgeRouter);
 	app.onError(onError);
 	app.notFound(notFound);
@@ -25,6 +28,8 @@ export function createApp(options: AppOptions = {}) {
 	app.get("/", (c) => c.json({ name: "shiplog", api: "/v1", openapi: "/openapi.json" }));
 	app.route("/v1", v1);
 	app.route("/client/v4", cloudflare);
+	app.get("/dashboard/", (c) => c.redirect("/dashboard", 301));
+	app.route("/dashboard", dashboard);
 	// Answers 404 unless SHIPLOG_BENCH is "1" (npm run bench); see src/bench.
 	app.route("/__bench", benchRoutes);
 
