@@ -35,6 +35,7 @@ button.danger { background: var(--bad); border-color: var(--bad); }
 label { font-weight: 600; display: block; margin: .5rem 0 .25rem; }
 input[type=text], input[type=password], input[type=search], select, textarea { font: inherit; padding: .45rem; border: 1px solid #6b7280; border-radius: 6px; width: 100%; max-width: 32rem; background: #fff; color: var(--fg); }
 textarea { min-height: 4rem; }
+.check label { display: inline; font-weight: normal; }
 .inline-form { display: flex; flex-wrap: wrap; gap: .5rem; align-items: flex-end; }
 .inline-form label { margin: 0 0 .25rem; }
 .candidate { border: 1px solid var(--line); border-radius: 6px; padding: .75rem; margin: .5rem 0; }

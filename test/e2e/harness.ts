@@ -111,7 +111,8 @@ export async function startShiplog(options: { readyTimeoutMs?: number } = {}): P
 	const migrate = await run(WRANGLER, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", state], {
 		cwd: ROOT,
 		env: { CI: "true", WRANGLER_SEND_METRICS: "false" },
-		timeoutMs: 60_000,
+		// Takes seconds on an idle machine, but close to a minute on two cores shared with other test runs.
+		timeoutMs: 180_000,
 	});
 	if (migrate.code !== 0) throw new Error(`D1 migrations failed:\n${migrate.output}`);
 

@@ -147,7 +147,7 @@ async function renderRollback(c: Context<AppEnv>, name: string, problem?: Proble
 				<p id="message-help" class="muted">
 					Recorded with the new deployment and in the audit log.
 				</p>
-				<p>
+				<p class="check">
 					<input type="checkbox" id="force" name="force" value="true" />{" "}
 					<label for="force">Go ahead even though secrets changed since that version (restores their old values)</label>
 				</p>
