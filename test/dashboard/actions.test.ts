@@ -11,9 +11,7 @@ import { api, deploy, json, uploadVersion, workerSource } from "../helpers";
 const deployText = (name: string, text: string, metadata: Record<string, unknown> = {}) =>
 	deploy(name, { modules: [{ name: "index.js", body: workerSource(text) }], metadata });
 
-async function active(
-	name: string,
-): Promise<{
+async function active(name: string): Promise<{
 	id: string;
 	versions: { version_id: string; percentage: number }[];
 	message: string | null;
@@ -241,6 +239,71 @@ describe("gradual rollouts", () => {
 		});
 		expect(res.status).toBe(303);
 		expect((await active("dash-split")).versions).toEqual([{ version_id: next.version.id, percentage: 100 }]);
+	});
+});
+
+describe("aborting a rollout", () => {
+	it("puts the older version back at 100 % for someone who may only roll back; a stale confirmation changes nothing", async () => {
+		const old = await deployText("dash-abort", "old");
+		const next = await uploadVersion("dash-abort", { modules: [{ name: "index.js", body: workerSource("new") }] });
+		const splitOf = (percentage: number) =>
+			api("/v1/workers/dash-abort/deployments", {
+				method: "POST",
+				body: JSON.stringify({
+					versions: [
+						{ version_id: next.version.id, percentage },
+						{ version_id: old.version.id, percentage: 100 - percentage },
+					],
+				}),
+			});
+		expect((await splitOf(10)).status).toBe(201);
+		const oncall = await signedIn(["rollback:dash-abort"], "aborter@example.com");
+		const stale = await (await oncall.get("/dashboard/workers/dash-abort/rollout?action=abort")).text();
+		expect((await splitOf(20)).status).toBe(201);
+		const meanwhile = await active("dash-abort");
+		const refused = await oncall.post("/dashboard/workers/dash-abort/rollout", {
+			csrf: csrfOf(stale),
+			active: shownActiveOf(stale),
+			action: "abort",
+			version: old.version.id,
+			message: "too late",
+		});
+		expect(refused.status).toBe(412);
+		const again = await refused.text();
+		expect(again).toContain("Someone deployed since you loaded this page");
+		expect(again).toContain("gets 20 %");
+		expect((await active("dash-abort")).id).toBe(meanwhile.id);
+
+		const res = await oncall.post("/dashboard/workers/dash-abort/rollout", {
+			csrf: csrfOf(again),
+			active: shownActiveOf(again),
+			action: "abort",
+			version: old.version.id,
+			message: "errors in the new version",
+		});
+		expect(res.status).toBe(303);
+		expect(res.headers.get("location")).toBe("/dashboard/workers/dash-abort?notice=aborted");
+		const now = await active("dash-abort");
+		expect(now.versions).toEqual([{ version_id: old.version.id, percentage: 100 }]);
+		expect(now.author.id).toBe("aborter@example.com");
+	});
+});
+
+describe("the timeline", () => {
+	it("is paged, newest first, and tells rollbacks apart", async () => {
+		for (let i = 1; i <= 12; i++) await deployText("dash-paged", `v${i}`);
+		const rollback = await api("/v1/workers/dash-paged/rollback", { method: "POST", body: "{}" });
+		expect(rollback.status).toBe(201);
+		const browser = await signedIn(["read"], "pager@example.com");
+		const first = await (await browser.get("/dashboard/workers/dash-paged")).text();
+		const numbers = (html: string) => [...html.matchAll(/aria-label="Deployment (\d+)"/g)].map((m) => Number(m[1]));
+		expect(numbers(first)).toEqual([13, 12, 11, 10, 9, 8, 7, 6, 5, 4]);
+		expect(first).toContain('<span class="badge warn">rollback</span>');
+		const older = first.match(/href="(\/dashboard\/workers\/dash-paged\?cursor=[^"]+)">Older deployments/)?.[1];
+		expect(older).toBeDefined();
+		const second = await (await browser.get(older ?? "")).text();
+		expect(numbers(second)).toEqual([3, 2, 1]);
+		expect(second).not.toContain("Older deployments");
 	});
 });
 
