@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { launchChromium, screenshot } from "./browser";
-import { connectShiplog, type Shiplog } from "./harness";
+import { connectShiplog, type Shiplog, sleep } from "./harness";
 
 /**
  * The dashboard in a real browser (Debian's chromium driven by playwright-core) against shiplog under
@@ -143,8 +143,12 @@ describe("the dashboard in a browser", () => {
 		expect(await page.getByRole("link", { name: EVIL }).count()).toBe(0);
 		await screenshot(page, "workers");
 
+		// Some traffic, so the Worker's page has health figures to chart.
+		for (let i = 0; i < 12; i++) await fetch(`${shiplog.url}/w/${APP}/`).then((r) => r.text());
+		await sleep(1_000); // the edge sends its counts to the coordinator within 250 ms
 		await page.getByRole("link", { name: APP, exact: true }).click();
 		await eventually(() => page.getByRole("heading", { name: APP, level: 1 }).isVisible()).toBe(true);
+		await eventually(() => page.getByRole("img", { name: /per version over the last/ }).count()).toBe(1);
 		await screenshot(page, "worker");
 
 		await page.getByRole("link", { name: "Deployment 3" }).first().click();
