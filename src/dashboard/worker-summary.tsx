@@ -1,8 +1,9 @@
-import type { Deployment, WorkerRecord } from "../core/model";
+import type { Deployment, Version, WorkerRecord } from "../core/model";
 import type { WorkerHealth } from "../edge/health/health-monitor";
 import { coordinatorFor } from "../services/coordinator";
 import { getActiveDeployment } from "../storage/deployments";
 import { getVersionsByIds } from "../storage/versions";
+import { numbersOf } from "./components";
 
 /** What the Workers list and a Worker's page show about its present: the active deployment and its health. */
 export interface WorkerSummary {
@@ -55,4 +56,11 @@ export function HealthBadge(props: { health: WorkerHealth | null }) {
 			{word}: {(rate * 100).toFixed(1)} % errors of {requests}
 		</span>
 	);
+}
+
+/** Version numbers for every version the deployments name. */
+export async function numbersFor(db: D1Database, worker: string, deployments: Deployment[], known: Version[] = []) {
+	const ids = [...new Set(deployments.flatMap((d) => d.versions.map((v) => v.version_id)))];
+	const missing = ids.filter((id) => !known.some((v) => v.id === id));
+	return numbersOf([...known, ...(await getVersionsByIds(db, worker, missing))]);
 }

@@ -3,26 +3,18 @@ import { guard } from "../../auth/route-policy";
 import { boundResource } from "../../core/bindings";
 import type { Deployment, Version } from "../../core/model";
 import { authorize } from "../../core/scopes";
-import { isSplit, soleVersion } from "../../core/traffic";
-import { ApiError } from "../../errors/api-error";
+import { isSplit } from "../../core/traffic";
 import type { AppEnv } from "../../http/app-env";
 import { requireWorker } from "../../services/lookups";
-import { getDeployment, listDeployments } from "../../storage/deployments";
+import { listDeployments } from "../../storage/deployments";
 import { decodeCursor } from "../../storage/pagination";
 import { getVersionsByIds, listVersions } from "../../storage/versions";
-import { deploymentPath, numbersOf, Split, Time, TriggerBadge, versionPath, workerPath } from "../components";
+import { deploymentPath, Split, Time, TriggerBadge, versionPath, workerPath } from "../components";
 import { HealthChart } from "../health-chart";
-import { HealthBadge, summarise } from "../worker-summary";
+import { HealthBadge, numbersFor, summarise } from "../worker-summary";
 
 const PAGE = 10;
 export const readWorker = guard({ scope: "read", on: "worker", action: "worker.read" });
-
-/** Version numbers for every version the deployments name. */
-async function numbersFor(db: D1Database, worker: string, deployments: Deployment[], known: Version[] = []) {
-	const ids = [...new Set(deployments.flatMap((d) => d.versions.map((v) => v.version_id)))];
-	const missing = ids.filter((id) => !known.some((v) => v.id === id));
-	return numbersOf([...known, ...(await getVersionsByIds(db, worker, missing))]);
-}
 
 function Timeline(props: {
 	worker: string;
@@ -179,152 +171,90 @@ function Notice(props: { notice: string | undefined }) {
 	return null;
 }
 
-export const workerPages = new Hono<AppEnv>()
-	.get("/workers/:name", readWorker, async (c) => {
-		const name = c.req.param("name");
-		const worker = await requireWorker(c.env.DB, name);
-		const cursor = c.req.query("cursor");
-		const [summary, timeline, versions] = await Promise.all([
-			summarise(c.env, worker),
-			listDeployments(c.env.DB, name, PAGE, decodeCursor(cursor)),
-			listVersions(c.env.DB, name, PAGE),
-		]);
-		const activeVersions = await getVersionsByIds(
-			c.env.DB,
-			name,
-			summary.active?.versions.map((v) => v.version_id) ?? [],
-		);
-		const numbers = await numbersFor(c.env.DB, name, timeline.items, [...versions.items, ...activeVersions]);
-		const grants = c.var.principal.grants;
-		const mayRollback = authorize(grants, { scope: "rollback", worker: name }).allowed;
-		const mayDeploy = authorize(grants, { scope: "deploy", worker: name }).allowed;
-		const active = summary.active;
-		return c.render(
-			<section>
-				<h1>{name}</h1>
-				<Notice notice={c.req.query("notice")} />
-				<h2>Active deployment</h2>
-				{active ? (
-					<div class="panel">
+export const workerPages = new Hono<AppEnv>().get("/workers/:name", readWorker, async (c) => {
+	const name = c.req.param("name");
+	const worker = await requireWorker(c.env.DB, name);
+	const cursor = c.req.query("cursor");
+	const [summary, timeline, versions] = await Promise.all([
+		summarise(c.env, worker),
+		listDeployments(c.env.DB, name, PAGE, decodeCursor(cursor)),
+		listVersions(c.env.DB, name, PAGE),
+	]);
+	const activeVersions = await getVersionsByIds(
+		c.env.DB,
+		name,
+		summary.active?.versions.map((v) => v.version_id) ?? [],
+	);
+	const numbers = await numbersFor(c.env.DB, name, timeline.items, [...versions.items, ...activeVersions]);
+	const grants = c.var.principal.grants;
+	const mayRollback = authorize(grants, { scope: "rollback", worker: name }).allowed;
+	const mayDeploy = authorize(grants, { scope: "deploy", worker: name }).allowed;
+	const active = summary.active;
+	return c.render(
+		<section>
+			<h1>{name}</h1>
+			<Notice notice={c.req.query("notice")} />
+			<h2>Active deployment</h2>
+			{active ? (
+				<div class="panel">
+					<p>
+						<a href={deploymentPath(name, active.id)}>Deployment {active.number}</a>{" "}
+						<TriggerBadge triggered_by={active.triggered_by} /> serving{" "}
+						<Split worker={name} deployment={active} numbers={numbers} />, by {active.author.email},{" "}
+						<Time at={active.created_on} />
+					</p>
+					{active.message && <p>“{active.message}”</p>}
+					<p>
+						Health: <HealthBadge health={summary.health} />
+					</p>
+					{isSplit(active) && (
 						<p>
-							<a href={deploymentPath(name, active.id)}>Deployment {active.number}</a>{" "}
-							<TriggerBadge triggered_by={active.triggered_by} /> serving{" "}
-							<Split worker={name} deployment={active} numbers={numbers} />, by {active.author.email},{" "}
-							<Time at={active.created_on} />
-						</p>
-						{active.message && <p>“{active.message}”</p>}
-						<p>
-							Health: <HealthBadge health={summary.health} />
-						</p>
-						{isSplit(active) && (
-							<p>
-								A gradual rollout is in progress.{" "}
-								{mayDeploy && (
-									<a class="button" href={`${workerPath(name)}/rollout?action=promote`}>
-										Promote…
-									</a>
-								)}{" "}
-								{mayRollback && (
-									<a class="button secondary" href={`${workerPath(name)}/rollout?action=abort`}>
-										Abort…
-									</a>
-								)}
-							</p>
-						)}
-						<p>
-							{mayRollback && (
-								<a class="button" href={`${workerPath(name)}/rollback`}>
-									Roll back…
+							A gradual rollout is in progress.{" "}
+							{mayDeploy && (
+								<a class="button" href={`${workerPath(name)}/rollout?action=promote`}>
+									Promote…
 								</a>
 							)}{" "}
-							<a class="button secondary" href={`${workerPath(name)}/diff`}>
-								Compare versions
-							</a>
+							{mayRollback && (
+								<a class="button secondary" href={`${workerPath(name)}/rollout?action=abort`}>
+									Abort…
+								</a>
+							)}
 						</p>
-					</div>
-				) : (
-					<p class="panel">Not deployed yet.</p>
-				)}
-				<h2>Health</h2>
-				{summary.health ? (
-					<HealthChart health={summary.health} numbers={numbers} />
-				) : (
-					<p class="muted">No health figures.</p>
-				)}
-				<h2 id="deployments-title">Deployments</h2>
-				<Timeline worker={name} items={timeline.items} numbers={numbers} activeId={active?.id ?? null} />
-				<nav class="pager" aria-label="Deployment pages">
-					{cursor && <a href={workerPath(name)}>Newest</a>}
-					{timeline.next_cursor && (
-						<a href={`${workerPath(name)}?${new URLSearchParams({ cursor: timeline.next_cursor })}`}>
-							Older deployments
-						</a>
 					)}
-				</nav>
-				<h2>Versions</h2>
-				<Versions worker={name} items={versions.items} />
-				<h2>Resources</h2>
-				<Resources versions={activeVersions} />
-			</section>,
-			{ title: name },
-		);
-	})
-	.get("/workers/:name/deployments/:id", readWorker, async (c) => {
-		const { name, id } = c.req.param();
-		const deployment = await getDeployment(c.env.DB, name, id);
-		if (!deployment) throw new ApiError("not_found", `Worker ${name} has no deployment ${id}.`);
-		const worker = await requireWorker(c.env.DB, name);
-		const numbers = await numbersFor(c.env.DB, name, [deployment]);
-		const only = soleVersion(deployment);
-		const activeId = worker.active_deployment_id;
-		return c.render(
-			<section>
-				<p>
-					<a href={workerPath(name)}>← {name}</a>
-				</p>
-				<h1>
-					Deployment {deployment.number} of {name}
-				</h1>
-				<dl class="facts">
-					<dt>Id</dt>
-					<dd>
-						<code>{deployment.id}</code> {deployment.id === activeId && <span class="badge ok">active</span>}
-					</dd>
-					<dt>What</dt>
-					<dd>
-						<TriggerBadge triggered_by={deployment.triggered_by} />
-					</dd>
-					<dt>Serving</dt>
-					<dd>
-						<Split worker={name} deployment={deployment} numbers={numbers} />
-					</dd>
-					<dt>When</dt>
-					<dd>
-						<Time at={deployment.created_on} />
-					</dd>
-					<dt>Who</dt>
-					<dd>
-						{deployment.author.email} (through {deployment.source})
-					</dd>
-					<dt>Message</dt>
-					<dd>{deployment.message ?? "—"}</dd>
-					{deployment.rollback_from && <dt>Rolled back from</dt>}
-					{deployment.rollback_from && (
-						<dd>
-							<a href={deploymentPath(name, deployment.rollback_from)}>
-								<code>{deployment.rollback_from}</code>
-							</a>
-						</dd>
-					)}
-				</dl>
-				{only && activeId && activeId !== deployment.id && (
 					<p>
-						<a href={`${workerPath(name)}/diff?${new URLSearchParams({ from: deployment.id, to: activeId })}`}>
-							Compare with the active deployment
+						{mayRollback && (
+							<a class="button" href={`${workerPath(name)}/rollback`}>
+								Roll back…
+							</a>
+						)}{" "}
+						<a class="button secondary" href={`${workerPath(name)}/diff`}>
+							Compare versions
 						</a>
 					</p>
+				</div>
+			) : (
+				<p class="panel">Not deployed yet.</p>
+			)}
+			<h2>Health</h2>
+			{summary.health ? (
+				<HealthChart health={summary.health} numbers={numbers} />
+			) : (
+				<p class="muted">No health figures.</p>
+			)}
+			<h2 id="deployments-title">Deployments</h2>
+			<Timeline worker={name} items={timeline.items} numbers={numbers} activeId={active?.id ?? null} />
+			<nav class="pager" aria-label="Deployment pages">
+				{cursor && <a href={workerPath(name)}>Newest</a>}
+				{timeline.next_cursor && (
+					<a href={`${workerPath(name)}?${new URLSearchParams({ cursor: timeline.next_cursor })}`}>Older deployments</a>
 				)}
-			</section>,
-			{ title: `Deployment ${deployment.number} of ${name}` },
-		);
-	});
+			</nav>
+			<h2>Versions</h2>
+			<Versions worker={name} items={versions.items} />
+			<h2>Resources</h2>
+			<Resources versions={activeVersions} />
+		</section>,
+		{ title: name },
+	);
+});
