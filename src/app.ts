@@ -1,7 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { cloudflare } from "./api/cloudflare";
 import { v1 } from "./api/v1";
-import { benchRoutes } from "./bench/bench-routes";
 import { dashboard } from "./dashboard";
 import { type Deps, systemDeps } from "./deps/deps";
 import { edgeRouter } from "./edge/edge-router";
@@ -30,8 +29,6 @@ export function createApp(options: AppOptions = {}) {
 	app.route("/client/v4", cloudflare);
 	app.get("/dashboard/", (c) => c.redirect("/dashboard", 301));
 	app.route("/dashboard", dashboard);
-	// Answers 404 unless SHIPLOG_BENCH is "1" (npm run bench); see src/bench.
-	app.route("/__bench", benchRoutes);
 
 	app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
 		type: "http",

@@ -2,6 +2,7 @@ import type { Binding, BindingType } from "../core/bindings";
 import type { Deployment } from "../core/model";
 import { isRuntimeBinding, runtimeBindingProblem } from "../runtime/runtime-bindings";
 import type { Edge } from "./edge-interface";
+import { forgetActive } from "./resolve";
 
 /**
  * Binding types the built-in edge builds into a managed Worker's `env` (see worker-env.ts; KV, R2 and D1
@@ -34,8 +35,11 @@ export class BuiltInEdge implements Edge {
 	}
 
 	/**
-	 * Nothing to push: the built-in edge asks the Worker's coordinator for the active deployment on every
-	 * request (see resolve.ts), so the commit itself is the publication.
+	 * Nothing to push: the built-in edge asks the Worker's coordinator for the active deployment (see
+	 * resolve.ts), so the commit itself is the publication. What this isolate may have kept of the old pointer
+	 * (SHIPLOG_EDGE_FRESHNESS) is forgotten here, so a coordinator sharing the edge's isolate serves it at once.
 	 */
-	async publish(_deployment: Deployment): Promise<void> {}
+	async publish(deployment: Deployment): Promise<void> {
+		forgetActive(deployment.worker);
+	}
 }

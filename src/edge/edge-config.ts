@@ -9,6 +9,11 @@ export interface EdgeConfig {
 	timeoutMs: number;
 	/** How deep a chain of service-binding calls may go in one request. */
 	maxHops: number;
+	/**
+	 * How long this isolate may reuse an active deployment it asked for (SHIPLOG_EDGE_FRESHNESS): null is
+	 * "strict" (ask the coordinator on every request), a number of milliseconds bounds the staleness.
+	 */
+	freshnessMs: number | null;
 }
 
 export interface HealthPolicy {
@@ -33,7 +38,19 @@ export function edgeConfig(env: Env): EdgeConfig {
 		cpuMs: positive(env.SHIPLOG_EDGE_CPU_MS, 1000),
 		timeoutMs: positive(env.SHIPLOG_EDGE_TIMEOUT_MS, 30_000),
 		maxHops: Math.floor(positive(env.SHIPLOG_EDGE_MAX_HOPS, 8)),
+		freshnessMs: freshness(env.SHIPLOG_EDGE_FRESHNESS),
 	};
+}
+
+/** Staleness may not be made longer than a minute: a deploy must reach every isolate soon. */
+export const MAX_FRESHNESS_MS = 60_000;
+
+/** "strict" (also when missing, empty or not understood: the safe choice), or whole milliseconds, 1 to a minute. */
+function freshness(raw: string | undefined): number | null {
+	const text = raw?.trim().toLowerCase() ?? "";
+	if (!/^\d+$/.test(text)) return null;
+	const ms = Number(text);
+	return ms > 0 ? Math.min(ms, MAX_FRESHNESS_MS) : null;
 }
 
 export function healthPolicy(env: Env): HealthPolicy {

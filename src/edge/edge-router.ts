@@ -13,5 +13,8 @@ export const edgeRouter = createMiddleware<AppEnv>(async (c, next) => {
 	if (!target) return next();
 	// Hono types the context with its own narrower interface; at runtime it is the Workers one.
 	const ctx = c.executionCtx as ExecutionContext;
-	c.res = await serveManaged(c.env, ctx, target, c.req.raw, { requestId: c.get("requestId") });
+	c.res = await serveManaged(c.env, ctx, target, c.req.raw, {
+		requestId: c.get("requestId"),
+		clock: c.var.deps.clock,
+	});
 });

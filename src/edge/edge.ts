@@ -3,6 +3,7 @@ import type { Deployment } from "../core/model";
 import { ApiError } from "../errors/api-error";
 import { BuiltInEdge } from "./built-in-edge";
 import type { Edge } from "./edge-interface";
+import { forgetActive } from "./resolve";
 
 export function edgeFor(env: Env): Edge {
 	const kind = env.SHIPLOG_EDGE?.trim() || "built-in";
@@ -44,4 +45,12 @@ export async function publishDeployment(env: Env, deployment: Deployment): Promi
 	} catch (error) {
 		console.error(JSON.stringify({ at: "edge.publish", deployment: deployment.id, error: String(error) }));
 	}
+}
+
+/**
+ * A change to `worker` went through this isolate (whatever its outcome): the edge here forgets any active
+ * deployment it kept, so its next request is served by what the change left (docs/edge.md "Freshness").
+ */
+export function changedThroughHere(worker: string): void {
+	forgetActive(worker);
 }

@@ -10,14 +10,64 @@ const KNOWN_LIMIT = 10_000;
 const known = new Set<string>();
 
 /**
- * The active deployment, asked of the Worker's coordinator on every request: the coordinator holds the
- * pointer, so a request that starts after a deploy or rollback returned is served by the new deployment.
- * Nothing here caches the pointer (see docs/edge.md for the cost and the multi-location picture).
- *
+ * Active deployments an isolate asked for, kept when SHIPLOG_EDGE_FRESHNESS allows reusing them. One per isolate
+ * (`thisIsolate`); tests make more to stand for other isolates, which hear of no change made elsewhere.
+ */
+export class ActiveDeployments {
+	private readonly held = new Map<string, { deployment: Deployment; asked: number }>();
+	/** Bumped by every change this isolate hears of: a lookup that straddles one is not kept. */
+	private generation = 0;
+
+	/**
+	 * The active deployment. With `freshnessMs` null ("strict", the default) it is asked of the Worker's
+	 * coordinator on every request: the coordinator holds the pointer, so a request that starts after a deploy
+	 * or rollback returned is served by the new deployment. With a number of milliseconds, an answer is reused
+	 * for that long, counted from when it was asked (so a change is served at most that long after it returned),
+	 * and forgotten at once when a change is made through this isolate (`forget`). See docs/edge.md.
+	 */
+	async resolve(env: Env, worker: string, now: number, freshnessMs: number | null): Promise<Deployment | null> {
+		if (freshnessMs !== null) {
+			const kept = this.held.get(worker);
+			if (kept && now >= kept.asked && now - kept.asked < freshnessMs) return kept.deployment;
+		}
+		const started = this.generation;
+		const deployment = await askCoordinator(env, worker);
+		if (freshnessMs !== null && deployment && this.generation === started) {
+			if (this.held.size >= KNOWN_LIMIT) this.held.clear();
+			this.held.set(worker, { deployment, asked: now });
+		}
+		return deployment;
+	}
+
+	/** A change to `worker` went through this isolate: ask again next time, and keep no lookup already on its way. */
+	forget(worker: string): void {
+		this.generation += 1;
+		this.held.delete(worker);
+	}
+}
+
+const thisIsolate = new ActiveDeployments();
+
+/** The active deployment as this isolate's edge serves it (see ActiveDeployments.resolve). */
+export function activeDeployment(
+	env: Env,
+	worker: string,
+	now: number,
+	freshnessMs: number | null,
+): Promise<Deployment | null> {
+	return thisIsolate.resolve(env, worker, now, freshnessMs);
+}
+
+/** A change to `worker` was made (or attempted) through this isolate. */
+export function forgetActive(worker: string): void {
+	thisIsolate.forget(worker);
+}
+
+/**
  * Anyone can ask for any name, so a name this isolate has not seen deployed is looked up in D1 first:
  * a made-up name costs one indexed read and never creates a coordinator (which would hold storage).
  */
-export async function activeDeployment(env: Env, worker: string): Promise<Deployment | null> {
+async function askCoordinator(env: Env, worker: string): Promise<Deployment | null> {
 	if (!known.has(worker)) {
 		const record = await getWorker(env.DB, worker);
 		if (!record?.active_deployment_id) return null;

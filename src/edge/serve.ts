@@ -1,4 +1,5 @@
 import type { Deployment, Version } from "../core/model";
+import type { Clock } from "../deps/deps";
 import { type BodyWatch, watchBody } from "./client-body";
 import { clientId } from "./client-id";
 import { type EdgeConfig, edgeConfig } from "./edge-config";
@@ -18,6 +19,8 @@ export interface ServeOptions {
 	entrypoint?: string | null;
 	/** How many service-binding calls led here (0 from the edge itself). */
 	hops?: number;
+	/** Times how long an active deployment may be reused (SHIPLOG_EDGE_FRESHNESS). */
+	clock: Clock;
 }
 
 /**
@@ -33,7 +36,8 @@ export async function serveManaged(
 	options: ServeOptions,
 ): Promise<Response> {
 	const { worker } = target;
-	const deployment = await activeDeployment(env, worker);
+	const config = edgeConfig(env);
+	const deployment = await activeDeployment(env, worker, options.clock.now().getTime(), config.freshnessMs);
 	if (!deployment) {
 		return edgeErrorResponse("not_found", `No managed Worker called ${worker} is deployed.`, options.requestId);
 	}
@@ -44,7 +48,7 @@ export async function serveManaged(
 	const choice = chooseVersion(worker, deployment, newest.id, incoming.headers);
 	const version = known.find((v) => v.id === choice.version_id) ?? newest;
 
-	const run = await runVersion(env, ctx, version, watchBody(new Request(target.url, incoming)), options);
+	const run = await runVersion(env, ctx, version, config, watchBody(new Request(target.url, incoming)), options);
 	// Health drives automatic rollbacks, so it counts only traffic the split assigned: never a caller's
 	// override (anyone can pin any version), and capped per client (see health-window.ts).
 	if (run.counted && choice.reason !== "override") {
@@ -70,18 +74,20 @@ async function runVersion(
 	env: Env,
 	ctx: ExecutionContext,
 	version: Version,
+	config: EdgeConfig,
 	body: BodyWatch,
 	options: ServeOptions,
 ): Promise<Run> {
-	const config = edgeConfig(env);
 	const fail = (fault: EdgeFault, message: string, counted = true): Run => ({
 		response: edgeErrorResponse(fault, message, options.requestId),
 		fault,
 		counted,
 	});
+	const hops = options.hops ?? 0;
+	const id = loaderId(version, config, hops);
 	let code: WorkerLoaderWorkerCode;
 	try {
-		code = await codeFor(env, ctx, version, config, options.hops ?? 0);
+		code = await codeFor(env, ctx, id, version, config, hops);
 	} catch (error) {
 		if (error instanceof EdgeUnsupported) return fail("binding_unsupported", error.message, false);
 		if (error instanceof WorkerFault) return fail("worker_exception", startFailure(version, error.message));
@@ -102,7 +108,7 @@ async function runVersion(
 		timer = setTimeout(() => resolve("timeout"), config.timeoutMs);
 	});
 	try {
-		const stub = env.LOADER.get(loaderId(version, config, options.hops ?? 0), () => code);
+		const stub = env.LOADER.get(id, () => code);
 		const entrypoint = stub.getEntrypoint(options.entrypoint ?? undefined);
 		const result = await Promise.race([entrypoint.fetch(body.request), timedOut]);
 		if (result === "timeout") {
@@ -149,8 +155,7 @@ const codes = new Map<string, Promise<WorkerLoaderWorkerCode>>();
  * (a module missing from R2) are told apart from the managed Worker's. Kept per isolate by loader id,
  * which content-addresses it; a failed build is not kept.
  */
-function codeFor(env: Env, ctx: ExecutionContext, version: Version, config: EdgeConfig, hops: number) {
-	const id = loaderId(version, config, hops);
+function codeFor(env: Env, ctx: ExecutionContext, id: string, version: Version, config: EdgeConfig, hops: number) {
 	const cached = codes.get(id);
 	if (cached) return cached;
 	const built = workerCode(env, ctx, version, config, hops);

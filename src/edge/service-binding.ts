@@ -29,6 +29,7 @@ export class ServiceBinding extends WorkerEntrypoint<Env, ServiceBindingProps> {
 			requestId,
 			entrypoint,
 			hops: hops + 1,
+			clock: systemDeps.clock,
 		});
 	}
 }

@@ -3,6 +3,7 @@ import install from "./shim/install.shim.js";
 import kv from "./shim/kv.shim.js";
 import outcome from "./shim/outcome.shim.js";
 import r2 from "./shim/r2.shim.js";
+import session from "./shim/session.shim.js";
 
 /**
  * The folder of the modules shiplog adds to a managed Worker's code. An uploaded module's name cannot start
@@ -21,5 +22,6 @@ export const SHIM_MODULES: Record<string, { js: string }> = Object.fromEntries(
 		"kv.shim.js": kv,
 		"r2.shim.js": r2,
 		"d1.shim.js": d1,
+		"session.shim.js": session,
 	}).map(([name, source]) => [`${RUNTIME_DIR}/${name}`, { js: source }]),
 );

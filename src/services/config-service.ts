@@ -10,9 +10,9 @@ import { getActiveDeployment } from "../storage/deployments";
 import { getVersionsByIds } from "../storage/versions";
 import { refuseBindingCycle } from "./binding-cycles";
 import { type ChangeContext, commandBase, type Done, done } from "./change-context";
-import { coordinatorFor } from "./coordinator";
+import { changed, coordinatorFor } from "./coordinator";
 import { fingerprint } from "./fingerprint";
-import { requireWorker } from "./lookups";
+import { requireExistingWorker } from "./lookups";
 
 export interface SettingsRequest {
 	bindings?: Record<string, Record<string, unknown> | null>;
@@ -73,17 +73,20 @@ async function change(
 	what: ConfigCommandChange,
 	asked: object = what,
 ): Promise<Done<ConfigOutcome>> {
-	await requireWorker(ctx.env.DB, input.worker);
+	await requireExistingWorker(ctx.env.DB, input.worker);
 	// Not deploying is a different request; deploying keeps the fingerprint it always had.
 	const deploy = input.deploy ? {} : { deploy: false };
 	const print = await fingerprint("config", { asked, message: input.message, ...deploy });
 	return done(
-		await coordinatorFor(ctx.env, input.worker).changeConfig({
-			...commandBase(ctx, input.worker, print),
-			message: input.message,
-			change: what,
-			deploy: input.deploy,
-		}),
+		changed(
+			input.worker,
+			await coordinatorFor(ctx.env, input.worker).changeConfig({
+				...commandBase(ctx, input.worker, print),
+				message: input.message,
+				change: what,
+				deploy: input.deploy,
+			}),
+		),
 	);
 }
 

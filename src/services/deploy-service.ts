@@ -1,9 +1,9 @@
 import type { Deployment, TrafficSplit } from "../core/model";
 import { authorize } from "../core/scopes";
 import { type ChangeContext, commandBase, type Done, done } from "./change-context";
-import { coordinatorFor } from "./coordinator";
+import { changed, coordinatorFor } from "./coordinator";
 import { fingerprint } from "./fingerprint";
-import { requireWorker } from "./lookups";
+import { requireExistingWorker } from "./lookups";
 import { rollbackPolicy } from "./policy";
 import { notifyingRefusal } from "./refused-rollback";
 
@@ -17,22 +17,25 @@ export interface DeployRequest {
 
 /** A deployment of uploaded versions: one at 100 %, or two split by percentage (a gradual rollout). */
 export async function deployVersions(ctx: ChangeContext, input: DeployRequest): Promise<Done<Deployment>> {
-	await requireWorker(ctx.env.DB, input.worker);
+	await requireExistingWorker(ctx.env.DB, input.worker);
 	const print = await fingerprint("deployment", {
 		body: { versions: input.versions, message: input.message ?? undefined, force: input.force },
 	});
 	return notifyingRefusal(ctx, input.worker, async () =>
 		done(
-			await coordinatorFor(ctx.env, input.worker).deploy({
-				...commandBase(ctx, input.worker, print),
-				message: input.message,
-				triggered_by: "deployment",
-				versions: input.versions,
-				force: input.force,
-				policy: rollbackPolicy(ctx.env),
-				// Whoever may roll back but not deploy gets this deployment only if it turns out to be a rollback.
-				rollback_only: !authorize(ctx.principal.grants, { scope: "deploy", worker: input.worker }).allowed,
-			}),
+			changed(
+				input.worker,
+				await coordinatorFor(ctx.env, input.worker).deploy({
+					...commandBase(ctx, input.worker, print),
+					message: input.message,
+					triggered_by: "deployment",
+					versions: input.versions,
+					force: input.force,
+					policy: rollbackPolicy(ctx.env),
+					// Whoever may roll back but not deploy gets this deployment only if it turns out to be a rollback.
+					rollback_only: !authorize(ctx.principal.grants, { scope: "deploy", worker: input.worker }).allowed,
+				}),
+			),
 		),
 	);
 }

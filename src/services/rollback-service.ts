@@ -1,9 +1,9 @@
 import type { RollbackOutcome } from "../coordinator/commands";
 import type { RollbackTargetSpec } from "../core/rollback-target";
 import { type ChangeContext, commandBase, type Done, done } from "./change-context";
-import { coordinatorFor } from "./coordinator";
+import { changed, coordinatorFor } from "./coordinator";
 import { fingerprint } from "./fingerprint";
-import { requireWorker } from "./lookups";
+import { requireExistingWorker } from "./lookups";
 import { rollbackPolicy } from "./policy";
 import { notifyingRefusal } from "./refused-rollback";
 
@@ -21,20 +21,23 @@ export interface RollbackRequest extends RollbackTargetSpec {
 export async function rollbackWorker(ctx: ChangeContext, input: RollbackRequest): Promise<Done<RollbackOutcome>> {
 	const { worker, message, version_id, deployment_id, force } = input;
 	// A name that was never deployed is answered here, without creating a coordinator for it.
-	await requireWorker(ctx.env.DB, worker);
+	await requireExistingWorker(ctx.env.DB, worker);
 	const print = await fingerprint("rollback", {
 		body: { version_id, deployment_id, message: message ?? undefined, force },
 	});
 	return notifyingRefusal(ctx, worker, async () =>
 		done<RollbackOutcome>(
-			await coordinatorFor(ctx.env, worker).rollback({
-				...commandBase(ctx, worker, print),
-				message,
-				version_id,
-				deployment_id,
-				force,
-				policy: rollbackPolicy(ctx.env),
-			}),
+			changed(
+				worker,
+				await coordinatorFor(ctx.env, worker).rollback({
+					...commandBase(ctx, worker, print),
+					message,
+					version_id,
+					deployment_id,
+					force,
+					policy: rollbackPolicy(ctx.env),
+				}),
+			),
 		),
 	);
 }

@@ -12,7 +12,7 @@ import type { UploadMetadata } from "../upload/metadata";
 import { parseUpload } from "../upload/parse-upload";
 import { refuseBindingCycle } from "./binding-cycles";
 import { type ChangeContext, commandBase, type Done, done } from "./change-context";
-import { coordinatorFor } from "./coordinator";
+import { changed, coordinatorFor } from "./coordinator";
 import { fingerprint } from "./fingerprint";
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
@@ -82,14 +82,17 @@ export async function uploadWorker(ctx: ChangeContext, input: UploadRequest): Pr
 		manifest,
 	});
 	return done(
-		await coordinatorFor(env, input.worker).upload({
-			...commandBase(ctx, input.worker, print),
-			draft: uploadDraft(metadata, sealed.bindings),
-			secret_values: sealed.secret_values,
-			manifest,
-			deploy: input.deploy,
-			bindings_inherit: input.bindingsInherit,
-		}),
+		changed(
+			input.worker,
+			await coordinatorFor(env, input.worker).upload({
+				...commandBase(ctx, input.worker, print),
+				draft: uploadDraft(metadata, sealed.bindings),
+				secret_values: sealed.secret_values,
+				manifest,
+				deploy: input.deploy,
+				bindings_inherit: input.bindingsInherit,
+			}),
+		),
 	);
 }
 

@@ -114,6 +114,7 @@ describe("edge configuration and routing", () => {
 			cpuMs: 1000,
 			timeoutMs: 1500,
 			maxHops: 8,
+			freshnessMs: null,
 		});
 		expect(healthPolicy({ ...env, SHIPLOG_AUTO_ROLLBACK_ERROR_RATE: "" })).toMatchObject({ errorRate: null });
 		expect(edgeConfig({ ...env, SHIPLOG_EDGE_CPU_MS: "-3", SHIPLOG_EDGE_TIMEOUT_MS: "x" })).toMatchObject({

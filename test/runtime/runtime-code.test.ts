@@ -31,6 +31,7 @@ describe("the runtime's part of a managed Worker's code", () => {
 			"~shiplog/kv.shim.js",
 			"~shiplog/outcome.shim.js",
 			"~shiplog/r2.shim.js",
+			"~shiplog/session.shim.js",
 		]);
 		const entry = (out.modules["~shiplog/entry.js"] as { js: string }).js;
 		expect(entry.split("\n")[0]).toBe('import "./install.shim.js";');

@@ -1,4 +1,5 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
+import { BindingSession } from "../binding-session";
 import { type Outcome, outcome, settle } from "../outcome";
 import { storeName } from "../resource-ids";
 import type { RuntimeBindingProps } from "../runtime-bindings";
@@ -31,8 +32,17 @@ export class D1DatabaseBinding extends WorkerEntrypoint<Env, RuntimeBindingProps
 		});
 	}
 
+	/** The rest of the calling request's calls, through this instance (binding-session.ts). */
+	session(): BindingSession<D1DatabaseBinding> {
+		return new BindingSession<D1DatabaseBinding>(this, ["runStatement", "runBatch", "execLines"]);
+	}
+
+	#stub: ReturnType<Env["D1_DATABASES"]["getByName"]> | undefined;
+
+	/** One stub per instance: a session's calls share it (a stub cannot outlive the request that made it). */
 	#store() {
-		return this.env.D1_DATABASES.getByName(storeName("d1", this.ctx.props.resource));
+		this.#stub ??= this.env.D1_DATABASES.getByName(storeName("d1", this.ctx.props.resource));
+		return this.#stub;
 	}
 
 	#run<T>(op: string, work: () => Promise<T>): Promise<Outcome<T>> {

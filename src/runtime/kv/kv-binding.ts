@@ -1,4 +1,5 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
+import { BindingSession } from "../binding-session";
 import { type Outcome, outcome, settle } from "../outcome";
 import { type Body, exactBuffer, readBytes } from "../read-bytes";
 import { storeName } from "../resource-ids";
@@ -72,8 +73,23 @@ export class KvNamespaceBinding extends WorkerEntrypoint<Env, RuntimeBindingProp
 		return this.#run("GET", async () => settle(await this.#store().list(listQuery(options ?? {}))));
 	}
 
+	/** The rest of the calling request's calls, through this instance (binding-session.ts). */
+	session(): BindingSession<KvNamespaceBinding> {
+		return new BindingSession<KvNamespaceBinding>(this, [
+			"getValue",
+			"getValues",
+			"putValue",
+			"deleteValue",
+			"listKeys",
+		]);
+	}
+
+	#stub: ReturnType<Env["KV_NAMESPACES"]["getByName"]> | undefined;
+
+	/** One stub per instance: a session's calls share it (a stub cannot outlive the request that made it). */
 	#store() {
-		return this.env.KV_NAMESPACES.getByName(storeName("kv_namespace", this.ctx.props.resource));
+		this.#stub ??= this.env.KV_NAMESPACES.getByName(storeName("kv_namespace", this.ctx.props.resource));
+		return this.#stub;
 	}
 
 	#run<T>(op: KvOp, work: () => Promise<T>): Promise<Outcome<T>> {

@@ -7,6 +7,7 @@ import { env } from "cloudflare:workers";
 import { D1Database } from "./d1.shim.js";
 import { KVNamespace } from "./kv.shim.js";
 import { R2Bucket } from "./r2.shim.js";
+import { withSession } from "./session.shim.js";
 
 /** Binding type (as in upload metadata) -> the class the Worker's code gets. New binding kinds add theirs here. */
 const WRAPPERS = {
@@ -15,6 +16,9 @@ const WRAPPERS = {
 	d1: D1Database,
 };
 
+/** Binding types whose entrypoint offers `session()` (src/runtime/binding-session.ts). */
+const SESSIONS = new Set(["kv_namespace", "d1"]);
+
 // Must equal RUNTIME_MANIFEST in src/runtime/runtime-bindings.ts. Not a valid binding name, so no clash.
 const MANIFEST = "shiplog:bindings";
 
@@ -22,5 +26,7 @@ const manifest = env[MANIFEST] ?? {};
 delete env[MANIFEST];
 for (const [name, type] of Object.entries(manifest)) {
 	const Wrapper = WRAPPERS[type];
-	if (Wrapper && env[name] !== undefined) env[name] = new Wrapper(env[name]);
+	if (Wrapper && env[name] !== undefined) {
+		env[name] = new Wrapper(SESSIONS.has(type) ? withSession(env[name]) : env[name]);
+	}
 }
