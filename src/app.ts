@@ -1,8 +1,10 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { cloudflare } from "./api/cloudflare";
 import { v1 } from "./api/v1";
+import { dashboard } from "./dashboard";
 import { type Deps, systemDeps } from "./deps/deps";
 import { edgeRouter } from "./edge/edge-router";
+import { sandboxManagedPages } from "./edge/sandbox";
 import type { AppEnv } from "./http/app-env";
 import { provideDeps } from "./http/deps";
 import { notFound, onError, validationHook } from "./http/errors";
@@ -18,6 +20,7 @@ export function createApp(options: AppOptions = {}) {
 	const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 	app.use("*", provideDeps(options.deps ?? systemDeps));
 	app.use("*", requestId);
+	app.use("/w/*", sandboxManagedPages);
 	app.use("*", edgeRouter);
 	app.onError(onError);
 	app.notFound(notFound);
@@ -30,6 +33,8 @@ export function createApp(options: AppOptions = {}) {
 		const md5 = await d1ImportUpload(c.env, c.req.param("token"), c.req.raw, c.var.deps.clock.now());
 		return c.json({ success: true, etag: md5 }, 200, { etag: `"${md5}"` });
 	});
+	app.get("/dashboard/", (c) => c.redirect("/dashboard", 301));
+	app.route("/dashboard", dashboard);
 
 	app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
 		type: "http",

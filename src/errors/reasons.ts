@@ -39,6 +39,8 @@ export const REASONS = [
 	"token_expired",
 	"scope_missing",
 	"rollback_only",
+	"csrf_failed",
+	"sign_in_throttled",
 ] as const;
 
 export type Reason = (typeof REASONS)[number];

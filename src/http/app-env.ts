@@ -1,6 +1,7 @@
 import type { AuditSource } from "../audit-log/entry";
 import type { Principal } from "../auth/principal";
 import type { RoutePolicy } from "../auth/route-policy";
+import type { DashboardSession } from "../dashboard/session";
 import type { Deps } from "../deps/deps";
 
 export interface AppEnv {
@@ -16,5 +17,7 @@ export interface AppEnv {
 		policy: RoutePolicy | undefined;
 		/** The Worker the route's path names, when its policy is about one Worker. */
 		worker: string | undefined;
+		/** The dashboard's signed-in session (src/dashboard), on dashboard pages only. */
+		session: DashboardSession | undefined;
 	};
 }

@@ -1,18 +1,14 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { AUDIT_SOURCES, type AuditEntry, OUTCOMES } from "../../audit-log/entry";
-import { visibleTo } from "../../audit-log/visibility";
+import { readVisibleAuditLog } from "../../audit-log/read-visible";
 import { PRINCIPAL_KINDS } from "../../auth/principal";
 import { requireScope } from "../../auth/require-scope";
 import { needs } from "../../auth/route-policy";
 import { WORKER_NAME } from "../../core/model";
 import type { AppEnv } from "../../http/app-env";
 import { validationHook } from "../../http/errors";
-import { type AuditCursor, decodeAuditCursor, encodeAuditCursor, readAuditLog } from "../../storage/audit-log";
+import { decodeAuditCursor } from "../../storage/audit-log";
 import { errorResponses } from "./schemas";
-
-/** Rows read per query, and at most per request: a narrow token's page may come back short, with a cursor. */
-const CHUNK = 200;
-const MAX_SCAN = 2000;
 
 export const AuditEntrySchema = z
 	.object({
@@ -103,25 +99,7 @@ export const auditLogRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationH
 		const grants = c.var.principal.grants;
 		if (query.worker) requireScope(grants, { scope: "read", worker: query.worker });
 		const filter = { ...query, since: iso(query.since), until: iso(query.until) };
-		const items: AuditEntry[] = [];
-		let cursor: AuditCursor | undefined = decodeAuditCursor(query.cursor);
-		let exhausted = false;
-		for (let scanned = 0; items.length < query.limit && scanned < MAX_SCAN; ) {
-			const rows = await readAuditLog(c.env.DB, filter, cursor, CHUNK);
-			for (const row of rows) {
-				scanned += 1;
-				cursor = { at: row.at, id: row.id };
-				if (visibleTo(grants, row)) items.push(row);
-				if (items.length === query.limit) break;
-			}
-			if (rows.length < CHUNK && (items.length < query.limit || cursor?.id === rows.at(-1)?.id)) {
-				exhausted = true;
-				break;
-			}
-		}
-		return c.json(
-			{ items: items.map(present), next_cursor: exhausted || !cursor ? null : encodeAuditCursor(cursor) },
-			200,
-		);
+		const page = await readVisibleAuditLog(c.env.DB, grants, filter, decodeAuditCursor(query.cursor), query.limit);
+		return c.json({ items: page.items.map(present), next_cursor: page.next_cursor }, 200);
 	},
 );

@@ -1,8 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import type { Finding } from "../../audit/model";
+import { findingVisibleTo } from "../../audit/finding-visibility";
 import { startAudit } from "../../audit/run-audit";
 import { needs } from "../../auth/route-policy";
-import { authorize, type Grant, mayRead } from "../../core/scopes";
 import { ApiError, unwrap } from "../../errors/api-error";
 import type { AppEnv } from "../../http/app-env";
 import { validationHook } from "../../http/errors";
@@ -22,12 +21,7 @@ import { errorResponses, IdParam, PageQuery, pageOf, WorkerNameParam } from "./s
 
 const tags = ["Audits"];
 
-/**
- * Findings are scoped like the rest: one about a Worker to whoever may read it, one about the account
- * (resources no Worker binds, …) to whoever holds `resources` (admins hold everything).
- */
-const visible = (grants: readonly Grant[]) => (f: Finding) =>
-	f.worker === "" ? authorize(grants, { scope: "resources", account: true }).allowed : mayRead(grants, f.worker);
+const visible = findingVisibleTo;
 
 const listRunsRoute = createRoute({
 	method: "get",

@@ -1,16 +1,15 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { needs } from "../../auth/route-policy";
-import type { WorkerRecord } from "../../core/model";
-import { type Grant, mayRead } from "../../core/scopes";
 import { ApiError } from "../../errors/api-error";
 import type { AppEnv } from "../../http/app-env";
 import { changeContext } from "../../http/change-context";
 import { validationHook } from "../../http/errors";
 import { replayed } from "../../http/preconditions";
+import { readableWorkers } from "../../services/readable-workers";
 import { uploadWorker } from "../../services/upload-service";
 import { getActiveDeployment } from "../../storage/deployments";
-import { getWorker, listWorkers } from "../../storage/workers";
+import { getWorker } from "../../storage/workers";
 import {
 	errorResponses,
 	presentVersion,
@@ -86,27 +85,6 @@ const uploadRoute = (method: "put" | "post", path: string, summary: string, acti
 			...errorResponses(400, 401, 403, 404, 409, 413, 415),
 		},
 	});
-
-/** Rows read per query, and at most per request: a token for a few Workers may get a short page and a cursor. */
-const CHUNK = 200;
-const MAX_SCAN = 2000;
-
-/** The Workers after `after` that the caller may read, by name: a list shows only what its reader may see. */
-async function readableWorkers(db: D1Database, grants: readonly Grant[], limit: number, after?: string) {
-	const page: WorkerRecord[] = [];
-	let cursor = after;
-	for (let scanned = 0; scanned < MAX_SCAN; ) {
-		const rows = await listWorkers(db, CHUNK, cursor);
-		for (const worker of rows) {
-			scanned += 1;
-			if (mayRead(grants, worker.name)) page.push(worker);
-			cursor = worker.name;
-			if (page.length > limit) return { page: page.slice(0, limit), next_after: page[limit - 1]?.name ?? null };
-		}
-		if (rows.length < CHUNK) return { page, next_after: null };
-	}
-	return { page, next_after: cursor ?? null };
-}
 
 export const etag = (id: string | null | undefined) => (id ? `"${id}"` : undefined);
 
