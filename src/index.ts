@@ -10,6 +10,8 @@ export { ServiceBinding } from "./edge/service-binding";
 export { WebhookSender } from "./notifications/webhook-sender";
 export { D1DatabaseBinding } from "./runtime/d1/d1-binding";
 export { D1DatabaseStore } from "./runtime/d1/d1-database-store";
+export { DurableObjectControl, DurableObjectNamespaceBinding } from "./runtime/do/do-binding";
+export { DurableObjectSupervisor } from "./runtime/do/do-supervisor";
 export { KvNamespaceBinding } from "./runtime/kv/kv-binding";
 export { KvNamespaceStore } from "./runtime/kv/kv-store";
 export { R2BucketBinding } from "./runtime/r2/r2-binding";

@@ -13,6 +13,8 @@ export const REASONS = [
 	"active_deployment_split",
 	"durable_object_migration_in_version_upload",
 	"migration_tag_mismatch",
+	"durable_object_migration_invalid",
+	"durable_object_class_unknown",
 	"inherit_unresolved",
 	"secret_in_settings",
 	"inherit_in_settings",

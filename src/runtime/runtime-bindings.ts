@@ -50,6 +50,9 @@ const KINDS: Kinds = {
  */
 export const RUNTIME_MANIFEST = "shiplog:bindings";
 
+/** The env key of the alarm control of the Worker's own Durable Object classes. Must equal CONTROL in install.shim.js. */
+export const DO_CONTROL = "shiplog:durable-objects";
+
 export function isRuntimeBinding(binding: Binding): binding is RuntimeBinding {
 	return Object.hasOwn(KINDS, binding.type);
 }
@@ -77,9 +80,11 @@ export function runtimeBindingStub(
 	return kindOf(binding).stub(exports, props);
 }
 
-/** Which env entries the shim must wrap, and as what. */
-export function runtimeManifest(bindings: Binding[]): Record<string, RuntimeBindingType> {
-	const manifest: Record<string, RuntimeBindingType> = {};
-	for (const binding of bindings) if (isRuntimeBinding(binding)) manifest[binding.name] = binding.type;
+/** Which env entries the shim must wrap, and as what (Durable Object namespaces too: src/runtime/do). */
+export function runtimeManifest(bindings: Binding[]): Record<string, RuntimeBindingType | "durable_object_namespace"> {
+	const manifest: Record<string, RuntimeBindingType | "durable_object_namespace"> = {};
+	for (const binding of bindings) {
+		if (isRuntimeBinding(binding) || binding.type === "durable_object_namespace") manifest[binding.name] = binding.type;
+	}
 	return manifest;
 }

@@ -1,4 +1,5 @@
 import d1 from "./shim/d1.shim.js";
+import durableObjects from "./shim/do.shim.js";
 import install from "./shim/install.shim.js";
 import kv from "./shim/kv.shim.js";
 import outcome from "./shim/outcome.shim.js";
@@ -21,5 +22,6 @@ export const SHIM_MODULES: Record<string, { js: string }> = Object.fromEntries(
 		"kv.shim.js": kv,
 		"r2.shim.js": r2,
 		"d1.shim.js": d1,
+		"do.shim.js": durableObjects,
 	}).map(([name, source]) => [`${RUNTIME_DIR}/${name}`, { js: source }]),
 );
