@@ -27,6 +27,8 @@ export async function workerCode(
 	version: Version,
 	config: EdgeConfig,
 	hops = 0,
+	/** Code for a cron run: with the entrypoint that calls scheduled() (see runtime-code.ts). */
+	dispatch = false,
 ): Promise<WorkerLoaderWorkerCode> {
 	const [modules, managedEnv] = await Promise.all([
 		loadModules(env.MODULES, version.modules),
@@ -44,7 +46,7 @@ export async function workerCode(
 	if (!config.allowOutbound) code.globalOutbound = null;
 	// Storage bindings need shiplog's shim around the Worker's code (its main module is always an ES module).
 	const classes = ownClassBindings(version.worker, version.bindings).map((b) => b.class_name ?? "");
-	return withRuntime(code, version.bindings, classes);
+	return withRuntime(code, version.bindings, classes, dispatch);
 }
 
 async function loadModules(bucket: R2Bucket, entries: ModuleEntry[]): Promise<Record<string, WorkerLoaderModule>> {

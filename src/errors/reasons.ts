@@ -15,6 +15,7 @@ export const REASONS = [
 	"migration_tag_mismatch",
 	"durable_object_migration_invalid",
 	"durable_object_class_unknown",
+	"invalid_cron",
 	"inherit_unresolved",
 	"secret_in_settings",
 	"inherit_in_settings",

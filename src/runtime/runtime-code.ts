@@ -16,9 +16,12 @@ export function withRuntime(
 	bindings: Binding[],
 	/** The Worker's own Durable Object classes this version binds: re-exported so they run as facets. */
 	durableObjectClasses: string[] = [],
+	/** Add the entrypoint through which shiplog runs the Worker's scheduled() handler (cron triggers). */
+	dispatch = false,
 ): WorkerLoaderWorkerCode {
 	const manifest = runtimeManifest(bindings);
-	if (Object.keys(manifest).length === 0) return code;
+	if (Object.keys(manifest).length === 0 && !dispatch) return code;
+	const exports = [...facetClassExports(durableObjectClasses), ...(dispatch ? DISPATCH_EXPORTS : [])];
 	const flags = code.compatibilityFlags ?? [];
 	const needsRpcFlag = code.compatibilityDate < RPC_DEFAULT_FROM && !flags.includes("rpc");
 	return {
@@ -28,7 +31,7 @@ export function withRuntime(
 		modules: {
 			...code.modules,
 			...SHIM_MODULES,
-			[ENTRY_MODULE]: { js: entryModule(code.mainModule, facetClassExports(durableObjectClasses)) },
+			[ENTRY_MODULE]: { js: entryModule(code.mainModule, exports) },
 		},
 		env: { ...code.env, [RUNTIME_MANIFEST]: manifest },
 	};
@@ -54,3 +57,35 @@ export function facetClassExports(classes: string[]): string[] {
 		),
 	];
 }
+
+/** The hidden entrypoint of a Worker's code loaded for a cron run; a name no Worker's export is likely to take. */
+export const DISPATCH_ENTRYPOINT = "ShiplogRuntime$Dispatch";
+
+/**
+ * Runs the Worker's scheduled() handler as Cloudflare calls it: an object's `scheduled(controller, env, ctx)` or
+ * a WorkerEntrypoint's `scheduled(controller)`, with the reshaped env. Answers what happened as data: a
+ * rejected RPC call loses its error's class (and workers-sdk #14736), so nothing here throws across it.
+ */
+const DISPATCH_EXPORTS = [
+	`import { WorkerEntrypoint as __ShiplogEntrypoint } from "cloudflare:workers";`,
+	`export class ${DISPATCH_ENTRYPOINT} extends __ShiplogEntrypoint {
+	async runScheduled(cron, scheduledTime) {
+		const handler = main.default;
+		let retry = true;
+		const controller = { cron, scheduledTime, type: "scheduled", noRetry() { retry = false; } };
+		try {
+			if (typeof handler === "function") {
+				const instance = new handler(this.ctx, this.env);
+				if (typeof instance.scheduled !== "function") return { outcome: "no_handler" };
+				await instance.scheduled(controller);
+			} else {
+				if (typeof handler?.scheduled !== "function") return { outcome: "no_handler" };
+				await handler.scheduled(controller, this.env, this.ctx);
+			}
+			return { outcome: "ok" };
+		} catch (error) {
+			return { outcome: "exception", error: String(error?.stack ?? error).slice(0, 2000), retry };
+		}
+	}
+}`,
+];
