@@ -15,6 +15,8 @@ export { DurableObjectControl, DurableObjectNamespaceBinding } from "./runtime/d
 export { DurableObjectSupervisor } from "./runtime/do/do-supervisor";
 export { KvNamespaceBinding } from "./runtime/kv/kv-binding";
 export { KvNamespaceStore } from "./runtime/kv/kv-store";
+export { QueueBinding } from "./runtime/queue/queue-binding";
+export { QueueStore } from "./runtime/queue/queue-store";
 export { R2BucketBinding } from "./runtime/r2/r2-binding";
 export { R2BucketStore } from "./runtime/r2/r2-bucket-store";
 

@@ -18,6 +18,7 @@ export const BUILT_IN_BINDINGS: ReadonlySet<BindingType> = new Set<BindingType>(
 	"r2_bucket",
 	"d1",
 	"durable_object_namespace",
+	"queue",
 	"inherit",
 ]);
 

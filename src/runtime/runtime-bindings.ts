@@ -42,6 +42,10 @@ const KINDS: Kinds = {
 		resource: (b) => b.database_id ?? b.id ?? "",
 		stub: (exports, props) => exports.D1DatabaseBinding({ props }),
 	},
+	queue: {
+		resource: (b) => b.queue_name,
+		stub: (exports, props) => exports.QueueBinding({ props }),
+	},
 };
 
 /**

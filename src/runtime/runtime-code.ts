@@ -87,5 +87,35 @@ const DISPATCH_EXPORTS = [
 			return { outcome: "exception", error: String(error?.stack ?? error).slice(0, 2000), retry };
 		}
 	}
+	async deliverBatch(queue, raw) {
+		const handler = main.default;
+		const each = new Map();
+		let all = null;
+		const decide = (id, op, options) => { if (!each.has(id)) each.set(id, { op, delaySeconds: options?.delaySeconds }); };
+		const messages = raw.map((m) => Object.freeze({
+			id: m.id, timestamp: new Date(m.timestamp), body: m.body, attempts: m.attempts,
+			ack() { decide(m.id, "ack"); },
+			retry(options) { decide(m.id, "retry", options); },
+		}));
+		const batch = Object.freeze({
+			queue, messages,
+			ackAll() { all ??= { op: "ack" }; },
+			retryAll(options) { all ??= { op: "retry", delaySeconds: options?.delaySeconds }; },
+		});
+		const answer = (outcome, error) => ({ outcome, error, all, each: [...each] });
+		try {
+			if (typeof handler === "function") {
+				const instance = new handler(this.ctx, this.env);
+				if (typeof instance.queue !== "function") return answer("no_handler");
+				await instance.queue(batch);
+			} else {
+				if (typeof handler?.queue !== "function") return answer("no_handler");
+				await handler.queue(batch, this.env, this.ctx);
+			}
+			return answer("ok");
+		} catch (error) {
+			return answer("exception", String(error?.stack ?? error).slice(0, 2000));
+		}
+	}
 }`,
 ];

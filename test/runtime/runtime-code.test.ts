@@ -31,6 +31,7 @@ describe("the runtime's part of a managed Worker's code", () => {
 			"~shiplog/install.shim.js",
 			"~shiplog/kv.shim.js",
 			"~shiplog/outcome.shim.js",
+			"~shiplog/queue.shim.js",
 			"~shiplog/r2.shim.js",
 		]);
 		const entry = (out.modules["~shiplog/entry.js"] as { js: string }).js;

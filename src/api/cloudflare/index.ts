@@ -5,6 +5,7 @@ import type { AppEnv } from "../../http/app-env";
 import { account } from "./account";
 import { requireAccount } from "./context";
 import { cloudflareOnError, unsupported } from "./envelope";
+import { queueConsumers } from "./queue-consumers";
 import { scripts } from "./scripts";
 
 /**
@@ -18,5 +19,6 @@ cloudflare.use("*", accessControl("wrangler"));
 cloudflare.use("/accounts/:account_id/*", requireAccount);
 cloudflare.route("/accounts/:account_id/workers/scripts", scripts);
 cloudflare.route("/accounts/:account_id/workers", account);
+cloudflare.route("/accounts/:account_id/queues/:queue_id/consumers", queueConsumers);
 // Everything else shiplog does not support still answers in Cloudflare's envelope, never with a crash.
 cloudflare.all("*", guard({ scope: null, on: "some", action: "request" }), unsupported);

@@ -88,7 +88,7 @@ async function runOne(
 		const ids = { deployment: deployment.id, version: version.id };
 		const config = edgeConfig(env);
 		const code = await workerCode(env, ctx, version, config, 0, true);
-		const worker = env.LOADER.get(`${loaderId(version, config)};cron`, () => code);
+		const worker = env.LOADER.get(`${loaderId(version, config)};dispatch`, () => code);
 		const dispatch = worker.getEntrypoint(DISPATCH_ENTRYPOINT) as unknown as Dispatch;
 		const result = await withTimeout(dispatch.runScheduled(schedule.cron, minute), config.timeoutMs);
 		if (result === "timeout") {

@@ -7,6 +7,7 @@ import { env } from "cloudflare:workers";
 import { D1Database } from "./d1.shim.js";
 import { DurableObjectNamespace, setControl } from "./do.shim.js";
 import { KVNamespace } from "./kv.shim.js";
+import { Queue } from "./queue.shim.js";
 import { R2Bucket } from "./r2.shim.js";
 
 /** Binding type (as in upload metadata) -> the class the Worker's code gets. New binding kinds add theirs here. */
@@ -15,6 +16,7 @@ const WRAPPERS = {
 	r2_bucket: R2Bucket,
 	d1: D1Database,
 	durable_object_namespace: DurableObjectNamespace,
+	queue: Queue,
 };
 
 // Must equal RUNTIME_MANIFEST in src/runtime/runtime-bindings.ts. Not a valid binding name, so no clash.
