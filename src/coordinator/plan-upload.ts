@@ -1,4 +1,4 @@
-import { classesAfter, planClassChanges, refuseUnknownClasses } from "../core/do-classes";
+import { classesAfter, ownClassBindings, planClassChanges, refuseUnknownClasses } from "../core/do-classes";
 import { carriesMigration } from "../core/metadata";
 import { deletedResources, refuseDeletedResources } from "../core/resources";
 import { resolveUpload } from "../core/version-builder";
@@ -34,8 +34,10 @@ export async function planUpload(
 	const version = newVersion(state, command, ids, resolveUpload(previous, { ...command, triggered_by }));
 	refuseDeletedResources(deletedResources(version.bindings, await log.resourceStates(version.bindings)));
 	// Migrations ride only on deploys (above), so they take effect when this deployment becomes active.
-	const live = await log.durableObjectClasses();
-	const class_changes = planClassChanges(live, command.deploy ? command.draft.migrations : null, version.id);
+	const migrations = command.deploy ? command.draft.migrations : null;
+	const touchesClasses = migrations !== null || ownClassBindings(command.worker, version.bindings).length > 0;
+	const live = touchesClasses ? await log.durableObjectClasses() : [];
+	const class_changes = planClassChanges(live, migrations, version.id);
 	refuseUnknownClasses(command.worker, version.bindings, classesAfter(live, class_changes));
 	const deployment = command.deploy
 		? newDeployment(state, command, ids, {
