@@ -1,7 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { cloudflare } from "./api/cloudflare";
 import { v1 } from "./api/v1";
-import { benchRoutes } from "./bench/bench-routes";
 import { type Deps, systemDeps } from "./deps/deps";
 import { edgeRouter } from "./edge/edge-router";
 import type { AppEnv } from "./http/app-env";
@@ -25,8 +24,6 @@ export function createApp(options: AppOptions = {}) {
 	app.get("/", (c) => c.json({ name: "shiplog", api: "/v1", openapi: "/openapi.json" }));
 	app.route("/v1", v1);
 	app.route("/client/v4", cloudflare);
-	// Answers 404 unless SHIPLOG_BENCH is "1" (npm run bench); see src/bench.
-	app.route("/__bench", benchRoutes);
 
 	app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
 		type: "http",

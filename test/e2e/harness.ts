@@ -111,7 +111,8 @@ export async function startShiplog(options: { readyTimeoutMs?: number } = {}): P
 	const migrate = await run(WRANGLER, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", state], {
 		cwd: ROOT,
 		env: { CI: "true", WRANGLER_SEND_METRICS: "false" },
-		timeoutMs: 60_000,
+		// Seconds on an idle machine; `npm test` runs this beside the workerd suite, on a CI box that may be busy.
+		timeoutMs: 180_000,
 	});
 	if (migrate.code !== 0) throw new Error(`D1 migrations failed:\n${migrate.output}`);
 
@@ -164,7 +165,7 @@ export async function startShiplog(options: { readyTimeoutMs?: number } = {}): P
 		await rm(state, { recursive: true, force: true });
 	};
 
-	const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
+	const deadline = Date.now() + (options.readyTimeoutMs ?? 180_000);
 	for (;;) {
 		if (dev.exitCode !== null || dev.signalCode !== null) {
 			await stop();
