@@ -1,5 +1,6 @@
 import type { Deps } from "./deps/deps";
 import { kickSenders } from "./notifications/emit";
+import { destroyDeletedClasses } from "./runtime/do/do-destroy";
 import { purgeAuditLog } from "./storage/audit-log";
 import { purgeEvents } from "./storage/events";
 import { purgeDeliveries } from "./storage/webhooks";
@@ -23,6 +24,7 @@ export async function housekeeping(env: Env, deps: Deps) {
 		audit_log_purged: await purgeAuditLog(env.DB, auditBefore),
 		deliveries_purged: await purgeDeliveries(env.DB, webhookBefore),
 		events_purged: await purgeEvents(env.DB, webhookBefore),
+		durable_object_classes_destroyed: await destroyDeletedClasses(env, deps.clock.now()),
 	};
 	await kickSenders(env);
 	return result;

@@ -346,7 +346,10 @@ describe("the rest of what wrangler reads", () => {
 		const schedules = await json(
 			await cf(`${S("cf-settings")}/schedules`, { method: "PUT", body: JSON.stringify([{ cron: "*/5 * * * *" }]) }),
 		);
-		expect(schedules.result).toEqual({ schedules: [] });
+		// Cron triggers are kept and run (test/runtime/cron.test.ts).
+		expect(schedules.result.schedules).toEqual([
+			{ cron: "*/5 * * * *", created_on: expect.any(String), modified_on: expect.any(String) },
+		]);
 	});
 
 	it("lists secret names without values", async () => {

@@ -192,6 +192,9 @@ describe("queues", () => {
 		const queue = found.result[0];
 		expect(queue).toMatchObject({ queue_name: "cf-jobs", producers_total_count: 0, consumers_total_count: 0 });
 		expect(await result(await cf("/queues?page=1&name=cf-none"))).toEqual([]);
+		// A consumer is a Worker that exists, as on Cloudflare.
+		await failure(await post(`/queues/${queue.queue_id}/consumers`, { script_name: "cf-consumer" }), 10007, 404);
+		await deploy("cf-consumer", {});
 
 		await result(
 			await post(`/queues/${queue.queue_id}/consumers`, {

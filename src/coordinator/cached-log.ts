@@ -6,6 +6,7 @@ import { decryptSecret, type SecretValueRecord, UnopenableSecret } from "../secr
 import { keyRing } from "../secrets/key-ring";
 import { secretRef } from "../secrets/seal-upload";
 import { getActiveDeployment, getDeployment, getPreviousFullDeployment } from "../storage/deployments";
+import { getLiveClasses } from "../storage/do-classes";
 import { getResources } from "../storage/resources";
 import { loadRollbackFacts } from "../storage/rollback-facts";
 import { getSecretValues } from "../storage/secret-values";
@@ -52,6 +53,7 @@ export class CachedLog {
 				(await getPreviousFullDeployment(db(), state.worker, before, exclude)),
 			rollbackFacts: (active, activeVersions, targets) => this.rollbackFacts(state, active, activeVersions, targets),
 			resourceStates: (bindings: Binding[]) => getResources(db(), boundResources(bindings)),
+			durableObjectClasses: () => getLiveClasses(db(), state.worker),
 			sameSecretValue: (current, incoming) => this.sameSecretValue(current, incoming),
 		};
 	}

@@ -1,6 +1,7 @@
 import type { AuditActor } from "../audit-log/entry";
 import type { Binding } from "../core/bindings";
 import type { ConfigChange, ConfigPatch } from "../core/config-change";
+import type { ClassChange } from "../core/do-classes";
 import type { Author, Deployment, Source, TrafficSplit, TriggeredBy, Version } from "../core/model";
 import type { Preconditions } from "../core/preconditions";
 import type { RefusalReason, RollbackPolicy } from "../core/rollback-eligibility";
@@ -109,4 +110,6 @@ export interface Change<T> {
 	secret_values?: SecretValueRecord[];
 	/** The bindings the change's version and deployment serve: their resources must still exist at commit. */
 	serves?: Binding[];
+	/** Durable Object class changes a deploy's migrations make (src/core/do-classes.ts); in the same batch. */
+	class_changes?: ClassChange[];
 }

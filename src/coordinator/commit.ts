@@ -2,6 +2,7 @@ import { boundResources } from "../core/bindings";
 import type { Preconditions } from "../core/preconditions";
 import { ApiError } from "../errors/api-error";
 import { insertDeployment } from "../storage/deployments";
+import { classChangeStatements } from "../storage/do-classes";
 import { storeIdempotentResult } from "../storage/idempotency";
 import { guardResources, registerOnFirstUse } from "../storage/resources";
 import { insertSecretValue } from "../storage/secret-values";
@@ -56,6 +57,9 @@ export async function commitChange<T>(
 	if (version) statements.push(insertVersion(db, version));
 	if (deployment) statements.push(insertDeployment(db, deployment));
 	for (const value of change.secret_values ?? []) statements.push(insertSecretValue(db, value));
+	if (version && change.class_changes?.length) {
+		statements.push(...classChangeStatements(db, state.worker, version.id, at, change.class_changes));
+	}
 	// First use of a bound resource registers it, in the same batch as the version that binds it.
 	if (version) {
 		for (const resource of boundResources(version.bindings)) {

@@ -5,6 +5,7 @@ import {
 	copyWithConfig,
 	secretPatch,
 } from "../core/config-change";
+import { ownClassBindings, refuseUnknownClasses } from "../core/do-classes";
 import type { TriggeredBy, Version } from "../core/model";
 import { deletedResources, refuseDeletedResources } from "../core/resources";
 import { soleVersion } from "../core/traffic";
@@ -43,6 +44,9 @@ export async function planConfig(
 		copyWithConfig(base, config, { author, source, message, triggered_by }),
 	);
 	refuseDeletedResources(deletedResources(version.bindings, await log.resourceStates(version.bindings)));
+	if (ownClassBindings(state.worker, version.bindings).length > 0) {
+		refuseUnknownClasses(state.worker, version.bindings, await log.durableObjectClasses());
+	}
 	const deployment = command.deploy
 		? newDeployment(state, command, ids, {
 				message: command.message,

@@ -1,4 +1,5 @@
 import type { Binding } from "../core/bindings";
+import type { LiveClass } from "../core/do-classes";
 import type { Deployment, Version } from "../core/model";
 import type { RollbackFacts } from "../core/rollback-eligibility";
 import type { TargetLookup } from "../core/rollback-target";
@@ -20,5 +21,7 @@ export interface PlanLog extends TargetLookup {
 	/** The registry's record of the resources these bindings point at, keyed `type:id`. */
 	resourceStates(bindings: Binding[]): Promise<Map<string, { deleted_on: string | null }>>;
 	/** Whether a secret binding already holds the value of `incoming` (a put of it would change nothing). */
+	/** The Worker's live Durable Object classes (those with storage). */
+	durableObjectClasses(): Promise<LiveClass[]>;
 	sameSecretValue(current: Binding, incoming: SecretValueRecord): Promise<boolean>;
 }

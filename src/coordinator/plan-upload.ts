@@ -1,3 +1,4 @@
+import { classesAfter, ownClassBindings, planClassChanges, refuseUnknownClasses } from "../core/do-classes";
 import { carriesMigration } from "../core/metadata";
 import { deletedResources, refuseDeletedResources } from "../core/resources";
 import { resolveUpload } from "../core/version-builder";
@@ -32,6 +33,12 @@ export async function planUpload(
 	const triggered_by = command.deploy ? "upload" : "version_upload";
 	const version = newVersion(state, command, ids, resolveUpload(previous, { ...command, triggered_by }));
 	refuseDeletedResources(deletedResources(version.bindings, await log.resourceStates(version.bindings)));
+	// Migrations ride only on deploys (above), so they take effect when this deployment becomes active.
+	const migrations = command.deploy ? command.draft.migrations : null;
+	const touchesClasses = migrations !== null || ownClassBindings(command.worker, version.bindings).length > 0;
+	const live = touchesClasses ? await log.durableObjectClasses() : [];
+	const class_changes = planClassChanges(live, migrations, version.id);
+	refuseUnknownClasses(command.worker, version.bindings, classesAfter(live, class_changes));
 	const deployment = command.deploy
 		? newDeployment(state, command, ids, {
 				message: version.message,
@@ -46,5 +53,6 @@ export async function planUpload(
 		result: { version, deployment },
 		secret_values: command.secret_values,
 		serves: version.bindings,
+		class_changes,
 	};
 }

@@ -12,6 +12,7 @@ import type { TrafficReport } from "../edge/health/health-window";
 import { ApiError, type Result } from "../errors/api-error";
 import { kickSenders } from "../notifications/emit";
 import { deploymentEvent } from "../notifications/events";
+import { destroyClassStorage } from "../runtime/do/do-destroy";
 import { rollbackPolicy } from "../services/policy";
 import { insertAuditEntry } from "../storage/audit-log";
 import { insertEvent } from "../storage/events";
@@ -246,10 +247,27 @@ export class WorkerCoordinator extends DurableObject<Env> {
 		}
 		await commitChange(db, this.local, this.setAlarm, state, change, pre, command.at, records);
 		this.log.committed(change.version, change.deployment);
+		await this.destroyDeletedClasses(change);
 		if (change.deployment) {
 			// Webhook senders deliver on their own time; the change never waits for a receiver.
 			this.ctx.waitUntil(kickSenders(this.env));
 			await publishDeployment(this.env, change.deployment);
+		}
+	}
+
+	/**
+	 * A deploy whose migrations deleted Durable Object classes has just become active: their objects' data goes
+	 * now, before the deploy is answered. D1 already says the classes are deleted (no call reaches them), so a
+	 * failure here only delays the cleanup, which the cron finishes (src/runtime/do/do-destroy.ts).
+	 */
+	private async destroyDeletedClasses<T>(change: Change<T>): Promise<void> {
+		for (const deleted of change.class_changes ?? []) {
+			if (deleted.kind !== "delete") continue;
+			try {
+				await destroyClassStorage(this.env, deleted.storage_id, this.deps.clock.now());
+			} catch (error) {
+				console.error(JSON.stringify({ at: "do.destroy", storage: deleted.storage_id, error: String(error) }));
+			}
 		}
 	}
 

@@ -18,6 +18,8 @@ export const BUILT_IN_BINDINGS: ReadonlySet<BindingType> = new Set<BindingType>(
 	"kv_namespace",
 	"r2_bucket",
 	"d1",
+	"durable_object_namespace",
+	"queue",
 	"inherit",
 ]);
 
@@ -29,6 +31,7 @@ export class BuiltInEdge implements Edge {
 			if (!BUILT_IN_BINDINGS.has(b.type)) {
 				return [`binding ${b.name} has type ${b.type}, which the built-in edge does not provide`];
 			}
+			if (b.type === "durable_object_namespace") return durableObjectProblems(b);
 			const problem = isRuntimeBinding(b) ? runtimeBindingProblem(b) : null;
 			return problem ? [problem] : [];
 		});
@@ -42,4 +45,21 @@ export class BuiltInEdge implements Edge {
 	async publish(deployment: Deployment): Promise<void> {
 		forgetActive(deployment.worker);
 	}
+}
+
+/**
+ * A Durable Object binding the built-in edge can serve names a class (an identifier) of the Worker's own: the
+ * class's storage comes from the Worker's migrations (checked when the version is planned, src/core/do-classes).
+ * A class of another Worker (`script_name`) is not served: a Worker reaches only its own classes.
+ */
+function durableObjectProblems(b: Extract<Binding, { type: "durable_object_namespace" }>): string[] {
+	if (b.script_name !== undefined) {
+		return [
+			`binding ${b.name} names a Durable Object class of Worker ${b.script_name}; the built-in edge runs only a Worker's own classes (leave out script_name)`,
+		];
+	}
+	if (!/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(b.class_name ?? "")) {
+		return [`binding ${b.name} needs class_name, the name of a Durable Object class the Worker exports`];
+	}
+	return [];
 }

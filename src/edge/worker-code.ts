@@ -1,3 +1,4 @@
+import { ownClassBindings } from "../core/do-classes";
 import type { ModuleEntry, Version } from "../core/model";
 import { MODULE_KINDS } from "../core/module-types";
 import { withRuntime } from "../runtime/runtime-code";
@@ -22,10 +23,12 @@ export function loaderId(version: Version, config: EdgeConfig, hops = 0): string
 
 export async function workerCode(
 	env: Env,
-	ctx: ExecutionContext,
+	ctx: { readonly exports: Cloudflare.Exports },
 	version: Version,
 	config: EdgeConfig,
 	hops = 0,
+	/** Code for a cron run: with the entrypoint that calls scheduled() (see runtime-code.ts). */
+	dispatch = false,
 ): Promise<WorkerLoaderWorkerCode> {
 	const [modules, managedEnv] = await Promise.all([
 		loadModules(env.MODULES, version.modules),
@@ -42,7 +45,8 @@ export async function workerCode(
 	// Leaving globalOutbound out would hand the managed Worker shiplog's own network access.
 	if (!config.allowOutbound) code.globalOutbound = null;
 	// Storage bindings need shiplog's shim around the Worker's code (its main module is always an ES module).
-	return withRuntime(code, version.bindings);
+	const classes = ownClassBindings(version.worker, version.bindings).map((b) => b.class_name ?? "");
+	return withRuntime(code, version.bindings, classes, dispatch);
 }
 
 async function loadModules(bucket: R2Bucket, entries: ModuleEntry[]): Promise<Record<string, WorkerLoaderModule>> {

@@ -1,7 +1,16 @@
 import type { Binding } from "../core/bindings";
+import { ownClassBindings } from "../core/do-classes";
 import type { Version } from "../core/model";
-import { isRuntimeBinding, runtimeBindingProblem, runtimeBindingStub } from "../runtime/runtime-bindings";
+import type { DurableObjectControlProps } from "../runtime/do/do-binding";
+import {
+	DO_CONTROL,
+	isRuntimeBinding,
+	type RuntimeBindingProps,
+	runtimeBindingProblem,
+	runtimeBindingStub,
+} from "../runtime/runtime-bindings";
 import { revealSecrets } from "../secrets/reveal";
+import { getLiveClasses } from "../storage/do-classes";
 import { EdgeUnsupported } from "./edge-errors";
 
 /** What a service binding stub carries: who calls, which managed Worker it reaches, and how deep the call is. */
@@ -22,24 +31,67 @@ export interface ServiceBindingProps {
  */
 export async function workerEnv(
 	env: Env,
-	ctx: ExecutionContext,
+	ctx: HostContext,
 	version: Version,
 	hops: number,
 ): Promise<Record<string, unknown>> {
 	// The values this version was made with: a rollback runs the target's secrets, not today's.
-	const secrets = await revealSecrets(env, version);
+	const [secrets, classes] = await Promise.all([revealSecrets(env, version), boundClasses(env, version)]);
 	const out: Record<string, unknown> = {};
-	for (const binding of version.bindings) out[binding.name] = bindingValue(ctx, version, binding, secrets, hops);
+	for (const binding of version.bindings) {
+		out[binding.name] = bindingValue(ctx, version, binding, { secrets, classes }, hops);
+	}
+	if (classes.size > 0) {
+		const props: DurableObjectControlProps = {
+			worker: version.worker,
+			version: version.id,
+			classes: Object.fromEntries(
+				ownClassBindings(version.worker, version.bindings).flatMap((b) => {
+					const storage = classes.get(b.class_name ?? "");
+					return storage === undefined ? [] : [[b.class_name as string, storage]];
+				}),
+			),
+		};
+		out[DO_CONTROL] = ctx.exports.DurableObjectControl({ props });
+	}
 	return out;
 }
 
+type HostContext = { readonly exports: Cloudflare.Exports };
+
+/** The storage of the Worker's own classes (class name -> storage id), read only when the version binds one. */
+async function boundClasses(env: Env, version: Version): Promise<Map<string, string>> {
+	if (ownClassBindings(version.worker, version.bindings).length === 0) return new Map();
+	const live = await getLiveClasses(env.DB, version.worker);
+	return new Map(live.map((c) => [c.class_name, c.storage_id]));
+}
+
 function bindingValue(
-	ctx: ExecutionContext,
+	ctx: HostContext,
 	version: Version,
 	binding: Binding,
-	secrets: Record<string, string>,
+	known: { secrets: Record<string, string>; classes: Map<string, string> },
 	hops: number,
 ): unknown {
+	const { secrets } = known;
+	if (binding.type === "durable_object_namespace") {
+		const own = binding.script_name === undefined || binding.script_name === version.worker;
+		const storage = own ? known.classes.get(binding.class_name ?? "") : undefined;
+		if (storage === undefined) {
+			throw new EdgeUnsupported(
+				own
+					? `Worker ${version.worker} cannot be served: binding ${binding.name} names Durable Object class ${binding.class_name ?? "?"}, which has no storage (no migration created it, or one deleted it).`
+					: `Worker ${version.worker} cannot be served: binding ${binding.name} names a class of Worker ${binding.script_name}; a Worker reaches only its own Durable Object classes.`,
+			);
+		}
+		const props: RuntimeBindingProps = {
+			resource: storage,
+			worker: version.worker,
+			version: version.id,
+			binding: binding.name,
+		};
+		return ctx.exports.DurableObjectNamespaceBinding({ props });
+	}
 	if (isRuntimeBinding(binding)) {
 		const problem = runtimeBindingProblem(binding);
 		if (problem) throw new EdgeUnsupported(`Worker ${version.worker} cannot be served: ${problem}.`);

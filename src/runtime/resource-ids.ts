@@ -3,7 +3,7 @@
  * of the shiplog account, addressed by its account-wide id, never by the Worker that binds it: every Worker
  * that binds the same id reaches the same data, as on Cloudflare.
  */
-export type StorageType = "kv_namespace" | "r2_bucket" | "d1";
+export type StorageType = "kv_namespace" | "r2_bucket" | "d1" | "queue";
 
 /**
  * Ids shiplog will serve. KV namespace and D1 database ids are Cloudflare's (32 hex digits, a UUID) or any
@@ -13,6 +13,10 @@ export type StorageType = "kv_namespace" | "r2_bucket" | "d1";
 const WELL_FORMED: Record<StorageType, { pattern: RegExp; rule: string }> = {
 	kv_namespace: { pattern: /^[A-Za-z0-9_-]{1,64}$/, rule: "1-64 letters, digits, - or _" },
 	d1: { pattern: /^[A-Za-z0-9_-]{1,64}$/, rule: "1-64 letters, digits, - or _" },
+	queue: {
+		pattern: /^[a-z0-9][a-z0-9_-]{0,62}$/,
+		rule: "1-63 lowercase letters, digits, - or _, starting with a letter or digit",
+	},
 	r2_bucket: {
 		pattern: /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/,
 		rule: "3-63 lowercase letters, digits or -, starting and ending with a letter or digit",

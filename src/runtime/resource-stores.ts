@@ -25,6 +25,10 @@ export async function resourceUsage(env: Env, type: StorageType, id: string): Pr
 			const usage = await env.D1_DATABASES.getByName(storeName(type, id)).usage();
 			return { bytes: usage.bytes, items: null };
 		}
+		case "queue": {
+			const usage = await env.QUEUES.getByName(storeName(type, id)).usage();
+			return { bytes: usage.bytes, items: usage.messages };
+		}
 	}
 }
 
@@ -42,6 +46,9 @@ export async function destroyResource(env: Env, type: StorageType, id: string): 
 			return env.R2_BUCKETS.getByName(storeName(type, id)).destroy(id);
 		case "d1":
 			await env.D1_DATABASES.getByName(storeName(type, id)).destroy();
+			return { done: true };
+		case "queue":
+			await env.QUEUES.getByName(storeName(type, id)).destroy();
 			return { done: true };
 	}
 }

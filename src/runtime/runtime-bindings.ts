@@ -42,6 +42,10 @@ const KINDS: Kinds = {
 		resource: (b) => b.database_id ?? b.id ?? "",
 		stub: (exports, props) => exports.D1DatabaseBinding({ props }),
 	},
+	queue: {
+		resource: (b) => b.queue_name,
+		stub: (exports, props) => exports.QueueBinding({ props }),
+	},
 };
 
 /**
@@ -49,6 +53,9 @@ const KINDS: Kinds = {
  * a binding name, so no binding of the Worker's can clash with it. Must equal MANIFEST in install.shim.js.
  */
 export const RUNTIME_MANIFEST = "shiplog:bindings";
+
+/** The env key of the alarm control of the Worker's own Durable Object classes. Must equal CONTROL in install.shim.js. */
+export const DO_CONTROL = "shiplog:durable-objects";
 
 export function isRuntimeBinding(binding: Binding): binding is RuntimeBinding {
 	return Object.hasOwn(KINDS, binding.type);
@@ -77,9 +84,11 @@ export function runtimeBindingStub(
 	return kindOf(binding).stub(exports, props);
 }
 
-/** Which env entries the shim must wrap, and as what. */
-export function runtimeManifest(bindings: Binding[]): Record<string, RuntimeBindingType> {
-	const manifest: Record<string, RuntimeBindingType> = {};
-	for (const binding of bindings) if (isRuntimeBinding(binding)) manifest[binding.name] = binding.type;
+/** Which env entries the shim must wrap, and as what (Durable Object namespaces too: src/runtime/do). */
+export function runtimeManifest(bindings: Binding[]): Record<string, RuntimeBindingType | "durable_object_namespace"> {
+	const manifest: Record<string, RuntimeBindingType | "durable_object_namespace"> = {};
+	for (const binding of bindings) {
+		if (isRuntimeBinding(binding) || binding.type === "durable_object_namespace") manifest[binding.name] = binding.type;
+	}
 	return manifest;
 }

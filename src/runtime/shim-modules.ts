@@ -1,7 +1,9 @@
 import d1 from "./shim/d1.shim.js";
+import durableObjects from "./shim/do.shim.js";
 import install from "./shim/install.shim.js";
 import kv from "./shim/kv.shim.js";
 import outcome from "./shim/outcome.shim.js";
+import queue from "./shim/queue.shim.js";
 import r2 from "./shim/r2.shim.js";
 import session from "./shim/session.shim.js";
 
@@ -23,5 +25,7 @@ export const SHIM_MODULES: Record<string, { js: string }> = Object.fromEntries(
 		"r2.shim.js": r2,
 		"d1.shim.js": d1,
 		"session.shim.js": session,
+		"do.shim.js": durableObjects,
+		"queue.shim.js": queue,
 	}).map(([name, source]) => [`${RUNTIME_DIR}/${name}`, { js: source }]),
 );

@@ -119,7 +119,7 @@ describe("the edge serves a managed Worker's active deployment", () => {
 	it("refuses at upload a binding the built-in edge cannot provide, naming it", async () => {
 		const request = new Request("http://shiplog.test/v1/workers/needs-queue", {
 			method: "PUT",
-			body: uploadForm({ metadata: { bindings: [{ name: "JOBS", type: "queue", queue_name: "jobs" }] } }),
+			body: uploadForm({ metadata: { bindings: [{ name: "JOBS", type: "vectorize", index_name: "jobs" }] } }),
 		});
 		const refused = await uploadWorker(serviceContext({ SHIPLOG_EDGE_UNSUPPORTED_BINDINGS: "refuse" }), {
 			worker: "needs-queue",
@@ -129,19 +129,19 @@ describe("the edge serves a managed Worker's active deployment", () => {
 		}).catch((error: unknown) => error);
 		expect(refused).toBeInstanceOf(ApiError);
 		expect(refused).toMatchObject({ status: 400, details: { edge: "built-in" } });
-		expect((refused as ApiError).message).toContain("binding JOBS has type queue");
+		expect((refused as ApiError).message).toContain("binding JOBS has type vectorize");
 		expect(await env.DB.prepare("SELECT count(*) AS n FROM versions WHERE worker = 'needs-queue'").first("n")).toBe(0);
 	});
 
 	it("answers 501 naming the binding when unsupported bindings were accepted into the log", async () => {
 		await deployCode("has-queue", reporter("queue"), {
-			bindings: [{ name: "JOBS", type: "queue", queue_name: "jobs" }],
+			bindings: [{ name: "JOBS", type: "vectorize", index_name: "jobs" }],
 		});
 		const res = await edge("has-queue");
 		expect(res.status).toBe(501);
 		const body = await json(res);
 		expect(body.error).toMatchObject({ code: "binding_unsupported" });
-		expect(body.error.message).toContain("JOBS (queue)");
+		expect(body.error.message).toContain("JOBS (vectorize)");
 	});
 
 	it("accepts KV, R2 and D1 bindings at upload, and refuses a resource id it cannot serve, naming it", async () => {

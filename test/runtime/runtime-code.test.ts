@@ -26,10 +26,12 @@ describe("the runtime's part of a managed Worker's code", () => {
 		expect(Object.keys(out.modules).sort()).toEqual([
 			"src/index.js",
 			"~shiplog/d1.shim.js",
+			"~shiplog/do.shim.js",
 			"~shiplog/entry.js",
 			"~shiplog/install.shim.js",
 			"~shiplog/kv.shim.js",
 			"~shiplog/outcome.shim.js",
+			"~shiplog/queue.shim.js",
 			"~shiplog/r2.shim.js",
 			"~shiplog/session.shim.js",
 		]);

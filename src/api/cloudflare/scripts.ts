@@ -7,7 +7,9 @@ import type { AppEnv } from "../../http/app-env";
 import { deleteSecret, listSecretNames, putSecret } from "../../services/config-service";
 import { deployVersions } from "../../services/deploy-service";
 import { requireVersion, requireWorker } from "../../services/lookups";
+import { putSchedules } from "../../services/schedule-service";
 import { uploadWorker } from "../../services/upload-service";
+import { getSchedules, type ScheduleRecord } from "../../storage/cron-runs";
 import { getDeployment, listDeployments } from "../../storage/deployments";
 import { getLatestVersion, listVersions } from "../../storage/versions";
 import { cloudflareContext } from "./context";
@@ -157,12 +159,17 @@ export const scripts = new Hono<AppEnv>()
 		return ok(c, SUBDOMAIN_STATE, ["shiplog serves managed Workers itself, not on workers.dev."]);
 	})
 	.get("/:name/schedules", guard(READ), async (c) => {
-		await requireWorker(c.env.DB, workerName(c));
-		return ok(c, { schedules: [] });
+		const name = workerName(c);
+		await requireWorker(c.env.DB, name);
+		return ok(c, { schedules: cloudflareSchedules(await getSchedules(c.env.DB, name)) });
 	})
+	// `wrangler deploy` (with `[triggers] crons`) and `wrangler triggers deploy`: the whole list, replaced.
 	.put("/:name/schedules", guard(SETTINGS), async (c) => {
-		await requireWorker(c.env.DB, workerName(c));
-		return ok(c, { schedules: [] }, ["shiplog does not run cron triggers for the Workers it manages."]);
+		const name = workerName(c);
+		const body = await jsonBody(c, SchedulesBody);
+		await requireWorker(c.env.DB, name);
+		const schedules = await putSchedules(cloudflareContext(c), { worker: name, crons: body.map((s) => s.cron) });
+		return ok(c, { schedules: cloudflareSchedules(schedules) });
 	})
 	.get("/:name/secrets", guard(READ), async (c) => {
 		const name = workerName(c);
@@ -190,6 +197,11 @@ export const scripts = new Hono<AppEnv>()
 		await deleteSecret(cloudflareContext(c), { worker: name, message: null, deploy: true, name: secret });
 		return ok(c, null);
 	});
+
+const SchedulesBody = z.array(z.looseObject({ cron: z.string().min(1).max(256) })).max(100);
+
+const cloudflareSchedules = (schedules: ScheduleRecord[]) =>
+	schedules.map((s) => ({ cron: s.cron, created_on: s.created_on, modified_on: s.created_on }));
 
 const SecretBody = z.object({
 	name: SecretNameSchema,

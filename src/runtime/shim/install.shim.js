@@ -5,7 +5,9 @@
 // `this.env` of entrypoint classes, `import { env }`), so changing it once, here, reaches all of them.
 import { env } from "cloudflare:workers";
 import { D1Database } from "./d1.shim.js";
+import { DurableObjectNamespace, setControl } from "./do.shim.js";
 import { KVNamespace } from "./kv.shim.js";
+import { Queue } from "./queue.shim.js";
 import { R2Bucket } from "./r2.shim.js";
 import { withSession } from "./session.shim.js";
 
@@ -14,6 +16,8 @@ const WRAPPERS = {
 	kv_namespace: KVNamespace,
 	r2_bucket: R2Bucket,
 	d1: D1Database,
+	durable_object_namespace: DurableObjectNamespace,
+	queue: Queue,
 };
 
 /** Binding types whose entrypoint offers `session()` (src/runtime/binding-session.ts). */
@@ -22,8 +26,13 @@ const SESSIONS = new Set(["kv_namespace", "d1"]);
 // Must equal RUNTIME_MANIFEST in src/runtime/runtime-bindings.ts. Not a valid binding name, so no clash.
 const MANIFEST = "shiplog:bindings";
 
+// Must equal DO_CONTROL in src/runtime/runtime-bindings.ts: the alarm control of the Worker's own classes.
+const CONTROL = "shiplog:durable-objects";
+
 const manifest = env[MANIFEST] ?? {};
 delete env[MANIFEST];
+setControl(env[CONTROL]);
+delete env[CONTROL];
 for (const [name, type] of Object.entries(manifest)) {
 	const Wrapper = WRAPPERS[type];
 	if (Wrapper && env[name] !== undefined) {

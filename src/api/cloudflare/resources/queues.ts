@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { Hono } from "hono";
 import type { AppEnv } from "../../../http/app-env";
-import { deleteQueueConsumer, putQueueConsumer } from "../../../services/queue-consumer-service";
+import { removeQueueConsumer, setQueueConsumer } from "../../../services/queue-consumer-service";
 import { liveResource } from "../../../services/resource-data";
 import { addResource, deleteResource } from "../../../services/resource-service";
 import { listConsumers, type QueueConsumer } from "../../../storage/queue-consumers";
@@ -18,13 +18,19 @@ import { CF, CloudflareError, ok } from "../envelope";
 import { jsonBody } from "../request";
 import { forceOf, inTermsOf, paging, resourceGuard } from "./shared";
 
-const consumerView = (c: QueueConsumer) => ({
-	consumer_id: c.consumer_id,
+const consumerView = (consumer: QueueConsumer) => ({
+	consumer_id: consumer.consumer_id,
+	queue_name: consumer.queue,
+	script: consumer.worker,
 	type: "worker",
-	script: c.script_name,
-	settings: c.settings,
-	dead_letter_queue: c.dead_letter_queue ?? undefined,
-	created_on: c.created_on,
+	dead_letter_queue: consumer.dead_letter_queue ?? undefined,
+	created_on: consumer.created_on,
+	settings: {
+		batch_size: consumer.batch_size,
+		max_retries: consumer.max_retries,
+		max_wait_time_ms: consumer.max_wait_time_ms,
+		retry_delay: consumer.retry_delay,
+	},
 });
 
 /** Queues as Cloudflare shows them; wrangler needs the two counts as numbers. */
@@ -35,7 +41,7 @@ async function present(env: Env, queues: ResourceRecord[]) {
 		queues.map((q) => q.id),
 	);
 	return queues.map((q) => {
-		const mine = consumers.filter((c) => c.queue === q.id);
+		const mine = consumers.filter((consumer) => consumer.queue === q.id);
 		const scripts = producers.get(q.id) ?? [];
 		return {
 			queue_id: q.api_id,
@@ -54,18 +60,47 @@ async function present(env: Env, queues: ResourceRecord[]) {
 const live = (c: Context<AppEnv>) =>
 	inTermsOf("queue", () => liveResource(c.env.DB, "queue", c.req.param("queue_id") ?? ""));
 
-const Consumer = z.looseObject({
+/**
+ * The queue a consumer route names: by its Cloudflare id, or by its name (which is what bindings and delivery use,
+ * src/runtime/queue). A name no resource has yet is taken as it is: bindings register queues on first use too.
+ */
+async function queueNamed(c: Context<AppEnv>): Promise<string> {
+	const param = c.req.param("queue_id") ?? "";
+	const byId = await inTermsOf("queue", () => liveResource(c.env.DB, "queue", param)).catch(() => null);
+	if (byId) return byId.id;
+	const byName = await getLiveResourceByName(c.env.DB, "queue", param);
+	return byName?.id ?? param;
+}
+
+/** What wrangler sends for a consumer (`queues consumer add`, and `wrangler deploy` with `[[queues.consumers]]`). */
+const ConsumerBody = z.looseObject({
 	script_name: z.string().min(1).max(63).optional(),
 	script: z.string().min(1).max(63).optional(),
 	type: z.literal("worker").optional(),
-	settings: z.record(z.string(), z.unknown()).optional(),
-	dead_letter_queue: z.string().max(63).optional(),
+	dead_letter_queue: z.string().min(1).max(63).optional(),
+	settings: z
+		.looseObject({
+			batch_size: z.number().int().min(1).max(100).optional(),
+			max_retries: z.number().int().min(0).max(100).optional(),
+			max_wait_time_ms: z.number().int().min(0).max(60_000).optional(),
+			max_concurrency: z.number().int().min(1).max(250).optional(),
+			retry_delay: z.number().int().min(0).max(43_200).optional(),
+		})
+		.optional(),
 });
 
-function consumerConfig(body: z.infer<typeof Consumer>) {
-	const script = body.script_name ?? body.script;
-	if (!script) throw new CloudflareError(CF.validation, "Name the consumer Worker in script_name.");
-	return { script_name: script, settings: body.settings ?? {}, dead_letter_queue: body.dead_letter_queue ?? null };
+function consumerSettings(body: z.infer<typeof ConsumerBody>) {
+	const worker = body.script_name ?? body.script;
+	if (!worker) throw new CloudflareError(CF.validation, "Name the consumer Worker in script_name.");
+	const { batch_size, max_retries, max_wait_time_ms, retry_delay } = body.settings ?? {};
+	return {
+		worker,
+		batch_size,
+		max_retries,
+		max_wait_time_ms,
+		retry_delay,
+		dead_letter_queue: body.dead_letter_queue ?? null,
+	};
 }
 
 /** `/accounts/:account_id/queues`: `wrangler queues create|list|delete`, consumers as wrangler configures them. */
@@ -107,27 +142,24 @@ export const queues = new Hono<AppEnv>()
 		return ok(c, null);
 	})
 	.get("/:queue_id/consumers", resourceGuard("resource.read"), async (c) => {
-		const record = await live(c);
-		return ok(c, (await listConsumers(c.env.DB, [record.id])).map(consumerView));
+		const queue = await queueNamed(c);
+		return ok(c, (await listConsumers(c.env.DB, [queue])).map(consumerView));
 	})
-	.post("/:queue_id/consumers", resourceGuard("resource.create"), async (c) => {
-		const record = await live(c);
-		const config = consumerConfig(await jsonBody(c, Consumer));
-		return ok(c, consumerView(await putQueueConsumer(cloudflareContext(c), record.id, config)));
+	.post("/:queue_id/consumers", resourceGuard("queue.consumer"), async (c) => {
+		const queue = await queueNamed(c);
+		const settings = consumerSettings(await jsonBody(c, ConsumerBody));
+		return ok(c, consumerView(await setQueueConsumer(cloudflareContext(c), queue, settings)));
 	})
-	.put("/:queue_id/consumers/:consumer_id", resourceGuard("resource.create"), async (c) => {
-		const record = await live(c);
-		const config = consumerConfig(await jsonBody(c, Consumer));
+	.put("/:queue_id/consumers/:consumer_id", resourceGuard("queue.consumer"), async (c) => {
+		const queue = await queueNamed(c);
+		const settings = consumerSettings(await jsonBody(c, ConsumerBody));
 		const id = c.req.param("consumer_id");
-		const existing = (await listConsumers(c.env.DB, [record.id])).find((x) => x.consumer_id === id);
-		if (!existing) throw new CloudflareError(11000, `Queue ${record.id} has no consumer ${id}.`, 404);
-		if (existing.script_name !== config.script_name) {
-			throw new CloudflareError(CF.validation, "A consumer's Worker cannot change: remove it and add another.");
-		}
-		return ok(c, consumerView(await putQueueConsumer(cloudflareContext(c), record.id, config, id)));
+		const [existing] = await listConsumers(c.env.DB, [queue]);
+		if (existing?.consumer_id !== id) throw new CloudflareError(11000, `Queue ${queue} has no consumer ${id}.`, 404);
+		return ok(c, consumerView(await setQueueConsumer(cloudflareContext(c), queue, settings)));
 	})
-	.delete("/:queue_id/consumers/:consumer_id", resourceGuard("resource.delete"), async (c) => {
-		const record = await live(c);
-		await deleteQueueConsumer(cloudflareContext(c), record.id, c.req.param("consumer_id"));
+	.delete("/:queue_id/consumers/:consumer_id", resourceGuard("queue.consumer"), async (c) => {
+		const queue = await queueNamed(c);
+		await removeQueueConsumer(cloudflareContext(c), queue, c.req.param("consumer_id"));
 		return ok(c, null);
 	});
