@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { cloudflare } from "./api/cloudflare";
 import { v1 } from "./api/v1";
 import { benchRoutes } from "./bench/bench-routes";
+import { slackReceiver } from "./chatops/receiver";
 import { type Deps, systemDeps } from "./deps/deps";
 import { edgeRouter } from "./edge/edge-router";
 import type { AppEnv } from "./http/app-env";
@@ -25,6 +26,8 @@ export function createApp(options: AppOptions = {}) {
 	app.get("/", (c) => c.json({ name: "shiplog", api: "/v1", openapi: "/openapi.json" }));
 	app.route("/v1", v1);
 	app.route("/client/v4", cloudflare);
+	// Slack's slash commands and button presses, verified by their signature (src/chatops, docs/slack.md).
+	app.route("/chatops/slack", slackReceiver);
 	// Answers 404 unless SHIPLOG_BENCH is "1" (npm run bench); see src/bench.
 	app.route("/__bench", benchRoutes);
 

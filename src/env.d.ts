@@ -7,6 +7,8 @@ interface ShiplogSecrets {
 	SHIPLOG_SECRETS_KEY?: string;
 	/** Earlier secrets keys, comma-separated base64: they only open values sealed before a rotation. */
 	SHIPLOG_SECRETS_KEYS_RETIRED?: string;
+	/** The Slack app's signing secret (Basic Information → App Credentials). Unset: /chatops/slack refuses everything. */
+	SLACK_SIGNING_SECRET?: string;
 }
 interface Env extends ShiplogSecrets {}
 declare namespace Cloudflare {

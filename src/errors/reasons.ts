@@ -35,6 +35,7 @@ export const REASONS = [
 	"token_expired",
 	"scope_missing",
 	"rollback_only",
+	"link_code_invalid",
 ] as const;
 
 export type Reason = (typeof REASONS)[number];
