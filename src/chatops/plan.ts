@@ -77,7 +77,7 @@ async function planFor(
 		const { items } = await rollbackCandidates(env.DB, worker, policy);
 		const item = items.find((c) => c.version.id === target.id);
 		judged = item
-			? item
+			? { eligible: item.eligible, eligible_with_force: item.eligible_with_force, reasons: item.reasons }
 			: {
 					eligible: false,
 					eligible_with_force: false,
@@ -100,7 +100,6 @@ async function planFor(
 		changes: diffSummary(diff),
 		outside_state: kind === "promote" ? [] : bindingsWithOutsideState(target.bindings),
 		...judged,
-		reasons: judged.reasons,
 	};
 }
 
