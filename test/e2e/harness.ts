@@ -88,6 +88,8 @@ export interface ShiplogInfo {
 	url: string;
 	token: string;
 	accountId: string;
+	/** The Slack app's signing secret shiplog was started with, and the loopback port its response_url may use. */
+	slack: { signingSecret: string; responsePort: number };
 }
 
 export interface Shiplog extends ShiplogInfo {
@@ -111,12 +113,15 @@ export async function startShiplog(options: { readyTimeoutMs?: number } = {}): P
 	const migrate = await run(WRANGLER, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", state], {
 		cwd: ROOT,
 		env: { CI: "true", WRANGLER_SEND_METRICS: "false" },
-		timeoutMs: 60_000,
+		// Over a minute on a loaded two-core machine.
+		timeoutMs: 180_000,
 	});
 	if (migrate.code !== 0) throw new Error(`D1 migrations failed:\n${migrate.output}`);
 
 	const port = await freePort();
 	const url = `http://127.0.0.1:${port}`;
+	// A stand-in for Slack's response_url listens here (test/e2e/chatops.e2e.ts); shiplog may post nowhere else.
+	const slack = { signingSecret: `e2e-slack-${crypto.randomUUID()}`, responsePort: await freePort() };
 	const dev = spawn(
 		WRANGLER,
 		[
@@ -139,6 +144,10 @@ export async function startShiplog(options: { readyTimeoutMs?: number } = {}): P
 			// Webhook retries a second apart (then 4 s, 16 s, ...), so the suite sees one happen.
 			"--var",
 			"SHIPLOG_WEBHOOK_RETRY_BASE_SECONDS:1",
+			"--var",
+			`SLACK_SIGNING_SECRET:${slack.signingSecret}`,
+			"--var",
+			`SHIPLOG_SLACK_RESPONSE_ORIGINS:http://127.0.0.1:${slack.responsePort}`,
 			"--show-interactive-dev-session=false",
 		],
 		{
@@ -164,7 +173,7 @@ export async function startShiplog(options: { readyTimeoutMs?: number } = {}): P
 		await rm(state, { recursive: true, force: true });
 	};
 
-	const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
+	const deadline = Date.now() + (options.readyTimeoutMs ?? 180_000);
 	for (;;) {
 		if (dev.exitCode !== null || dev.signalCode !== null) {
 			await stop();
@@ -183,7 +192,7 @@ export async function startShiplog(options: { readyTimeoutMs?: number } = {}): P
 		await sleep(250);
 	}
 
-	return { ...connectShiplog({ url, token, accountId: ACCOUNT_ID }), stop };
+	return { ...connectShiplog({ url, token, accountId: ACCOUNT_ID, slack }), stop };
 }
 
 /** A client for a running shiplog: its edge and its native API with the admin token. */
