@@ -21,11 +21,15 @@ export function slackHeaders(body: string, timestamp = Math.floor(Date.now() / 1
 	};
 }
 
-const call = testApp();
+const defaultApp = testApp();
 
 /** Sends a raw body to a ChatOps endpoint with the given headers, waiting for its waitUntil work. */
-export const send = (path: "commands" | "interactions", body: string, headers: Record<string, string>) =>
-	call(`/chatops/slack/${path}`, { method: "POST", body, headers, token: null });
+export const send = (
+	path: "commands" | "interactions",
+	body: string,
+	headers: Record<string, string>,
+	app: ReturnType<typeof testApp> = defaultApp,
+) => app(`/chatops/slack/${path}`, { method: "POST", body, headers, token: null });
 
 export interface CommandOptions {
 	user: string;
@@ -33,6 +37,8 @@ export interface CommandOptions {
 	trigger?: string;
 	response_url?: string;
 	headers?: Record<string, string>;
+	/** shiplog with other bindings (e.g. a slow D1). */
+	app?: ReturnType<typeof testApp>;
 }
 
 /** A slash command's form body as Slack sends it (legacy token and names included). */
@@ -57,7 +63,7 @@ export function commandBody(text: string, options: CommandOptions) {
 /** `/shiplog <text>` from a user: the response and its JSON (null for an empty acknowledgement). */
 export async function slash(text: string, options: CommandOptions) {
 	const body = commandBody(text, options);
-	const res = await send("commands", body, { ...slackHeaders(body), ...options.headers });
+	const res = await send("commands", body, { ...slackHeaders(body), ...options.headers }, options.app);
 	const raw = await res.text();
 	return { status: res.status, message: raw ? JSON.parse(raw) : null, body };
 }
