@@ -65,7 +65,7 @@ export function parseCommand(text: string): Parsed {
 			? ok({ kind: "link", code })
 			: { ok: false, message: usage("link") };
 	}
-	if (!(verb in USAGE)) {
+	if (!Object.hasOwn(USAGE, verb)) {
 		return { ok: false, message: `\`${verb.slice(0, 40)}\` is not a shiplog command. Try \`/shiplog help\`.` };
 	}
 	const worker = args[0]?.toLowerCase();

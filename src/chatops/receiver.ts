@@ -10,7 +10,7 @@ import { claimHandled } from "../storage/chatops";
 import { ephemeral, type Followup, type SlackMessage } from "./blocks";
 import { runCommand } from "./commands";
 import { refusedView } from "./confirm-views";
-import { parseCommand } from "./grammar";
+import { parseCommand, USAGE } from "./grammar";
 import { handleInteraction, linkedView, unmappedError } from "./interactions";
 import { MAX_COMMAND_BYTES, MAX_INTERACTION_BYTES, parseInteraction, parseSlashCommand } from "./payloads";
 import { respond } from "./respond";
@@ -125,8 +125,9 @@ export const slackReceiver = new Hono<AppEnv>()
 		const command = parsed.value;
 		const call = await callOf(c, command.team_id, command.user_id);
 		if (!(await firstTime(call, command.trigger_id, c.req.header("x-slack-signature")))) return c.body(null, 200);
+		// The audit log names the command asked for; anything else typed is just "command".
 		const verb = command.text.trim().split(/\s+/)[0]?.toLowerCase() || "help";
-		const work = answer(call, command.text, `chatops.${verb.slice(0, 20)}`);
+		const work = answer(call, command.text, `chatops.${Object.hasOwn(USAGE, verb) ? verb : "command"}`);
 		let late!: (value: null) => void;
 		const deadline = new Promise<null>((resolve) => {
 			late = resolve;

@@ -42,6 +42,12 @@ describe("the /shiplog grammar", () => {
 		expect(parseCommand("promote checkout now")).toMatchObject({ ok: false });
 		expect(parseCommand("diff checkout v1 latest")).toMatchObject({ ok: false });
 		expect(parseCommand("list extra")).toMatchObject({ ok: false });
+		// Names every object has are not commands.
+		expect(parseCommand("constructor checkout")).toMatchObject({
+			ok: false,
+			message: expect.stringContaining("not a shiplog command"),
+		});
+		expect(parseCommand("__proto__ checkout")).toMatchObject({ ok: false });
 	});
 
 	it("bounds a reason's length", () => {
