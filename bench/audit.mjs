@@ -2,19 +2,17 @@
 // `wrangler dev` on loopback. Seeds D1 directly (`wrangler d1 execute --local`, generated rows) before shiplog
 // starts, uploads the module bodies the versions name through shiplog itself, then starts a run with
 // POST /v1/audits and follows it until it finishes. Reports the run's time, time and subrequests per Worker,
-// the largest step, and workerd's memory. Not part of `npm test`; self-contained (no routes of its own in src/).
+// the largest step, and workerd's memory. Not part of `npm test`. Runs the bench Worker (bench/wrangler.toml),
+// though it needs none of its /__bench routes: only /v1.
 // Options: BENCH_AUDIT_WORKERS (10000), BENCH_AUDIT_DEPLOYMENTS per Worker (100), BENCH_AUDIT_VERSIONS per
 // Worker (10), BENCH_AUDIT_BODIES (50), BENCH_AUDIT_BATCH (SHIPLOG_AUDIT_BATCH_WORKERS, 50), BENCH_AUDIT_RUNS (2: the
 // first run wakes every coordinator for the first time, the second is the hourly steady state).
-import { execFileSync, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { cpus, loadavg, tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { root, startBenchWorker, stopBenchWorker, wrangler } from "./bench-worker.mjs";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const N = {
 	workers: Number(process.env.BENCH_AUDIT_WORKERS ?? 10_000),
 	deployments: Number(process.env.BENCH_AUDIT_DEPLOYMENTS ?? 100),
@@ -24,32 +22,11 @@ const N = {
 	runs: Number(process.env.BENCH_AUDIT_RUNS ?? 2),
 };
 const TOKEN = `bench_${randomBytes(18).toString("base64url")}`;
-const childEnv = {
-	...process.env,
-	PATH: `${join(root, "node_modules", ".bin")}:${process.env.PATH}`,
-	CI: "true",
-	WRANGLER_SEND_METRICS: "false",
-};
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const round = (x, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
 const sha256 = (text) => createHash("sha256").update(text).digest("hex");
 const body = (i) => `export default { async fetch() { return new Response("bench body ${i}"); } };`;
 const log = (...args) => console.error(`[bench:audit ${new Date().toISOString().slice(11, 19)}]`, ...args);
-
-function freePort() {
-	return new Promise((resolve, reject) => {
-		const server = createServer();
-		server.on("error", reject);
-		server.listen(0, "127.0.0.1", () => {
-			const { port } = server.address();
-			server.close(() => resolve(port));
-		});
-	});
-}
-
-function wrangler(args) {
-	return execFileSync("wrangler", args, { cwd: root, env: childEnv, stdio: ["ignore", "pipe", "inherit"] });
-}
 
 // ---- seeding D1: rows generated inside SQLite, a slice of Workers per statement ----
 
@@ -84,42 +61,13 @@ function seedSql(shas) {
 	return lines.join("\n");
 }
 
-async function startShiplog(persist) {
-	const [port, inspector] = [await freePort(), await freePort()];
+function startShiplog(persist) {
 	const vars = {
 		SHIPLOG_ADMIN_TOKEN: TOKEN,
 		SHIPLOG_SECRETS_KEY: randomBytes(32).toString("base64"),
 		SHIPLOG_AUDIT_BATCH_WORKERS: String(N.batch),
 	};
-	const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector)];
-	args.push("--persist-to", persist, "--log-level", "error", "--show-interactive-dev-session=false");
-	for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
-	const child = spawn("wrangler", args, {
-		cwd: root,
-		env: childEnv,
-		stdio: ["ignore", "pipe", "pipe"],
-		detached: true,
-	});
-	let output = "";
-	child.stdout.on("data", (d) => {
-		output += d;
-	});
-	child.stderr.on("data", (d) => {
-		output += d;
-	});
-	const base = `http://127.0.0.1:${port}`;
-	const deadline = Date.now() + 120_000;
-	for (;;) {
-		if (child.exitCode !== null) throw new Error(`wrangler dev exited:\n${output}`);
-		try {
-			if ((await fetch(`${base}/`)).ok) break;
-		} catch {
-			// not listening yet
-		}
-		if (Date.now() > deadline) throw new Error(`wrangler dev did not start within 120 s:\n${output}`);
-		await sleep(250);
-	}
-	return { child, base, output: () => output };
+	return startBenchWorker({ persist, vars, token: TOKEN, timeoutMs: 120_000, migrated: true });
 }
 
 function workerdMemory(rootPid) {
@@ -251,13 +199,7 @@ async function main() {
 		if (shiplog) console.error(shiplog.output().slice(-4000));
 		process.exitCode = 1;
 	} finally {
-		if (shiplog) {
-			try {
-				process.kill(-shiplog.child.pid, "SIGTERM");
-			} catch {
-				// already gone
-			}
-		}
+		if (shiplog) stopBenchWorker(shiplog);
 		await sleep(500);
 		rmSync(persist, { recursive: true, force: true });
 	}

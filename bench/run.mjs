@@ -1,18 +1,16 @@
 // npm run bench: shiplog under `wrangler dev` on loopback, each figure measured beside its floor in the same run
-// and reported as a ratio (absolute times on a shared 2-core machine are noise). Not part of `npm test`.
+// and reported as a ratio (absolute times on a shared 2-core machine are noise). Not part of `npm test`. It runs
+// the bench Worker (bench/wrangler.toml, bench/worker/): shiplog as deployed plus the floor routes under /__bench.
 // Options: BENCH_QUICK=1 runs fewer samples (a smoke test of this script); BENCH_ONLY=edge,rollback runs only
 // those figures (names as in the JSON) and writes bench/results/partial-*.json instead of latest.json.
-import { execFileSync, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { cpus, loadavg, tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import autocannon from "autocannon";
+import { root, startBenchWorker, stopBenchWorker } from "./bench-worker.mjs";
 import { bindingFigures } from "./bindings.mjs";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const quick = process.env.BENCH_QUICK === "1";
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(",")) : null;
 const TOKEN = `bench_${randomBytes(18).toString("base64url")}`;
@@ -45,75 +43,13 @@ const N = quick
 
 // ---- starting shiplog ----
 
-function freePort() {
-	return new Promise((resolve, reject) => {
-		const server = createServer();
-		server.on("error", reject);
-		server.listen(0, "127.0.0.1", () => {
-			const { port } = server.address();
-			server.close(() => resolve(port));
-		});
-	});
-}
-
-const childEnv = {
-	...process.env,
-	PATH: `${join(root, "node_modules", ".bin")}:${process.env.PATH}`,
-	CI: "true",
-	WRANGLER_SEND_METRICS: "false",
-};
-
-async function startShiplog(persist) {
-	execFileSync("wrangler", ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], {
-		cwd: root,
-		env: childEnv,
-		stdio: ["ignore", "ignore", "inherit"],
-	});
-	const [port, inspector] = [await freePort(), await freePort()];
+function startShiplog(persist) {
 	const vars = {
-		SHIPLOG_BENCH: "1",
 		SHIPLOG_ADMIN_TOKEN: TOKEN,
 		SHIPLOG_SECRETS_KEY: randomBytes(32).toString("base64"),
 		SHIPLOG_EDGE_UNSUPPORTED_BINDINGS: "refuse",
 	};
-	const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector)];
-	args.push("--persist-to", persist, "--log-level", "error", "--show-interactive-dev-session=false");
-	for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
-	const child = spawn("wrangler", args, {
-		cwd: root,
-		env: childEnv,
-		stdio: ["ignore", "pipe", "pipe"],
-		detached: true,
-	});
-	let output = "";
-	child.stdout.on("data", (d) => {
-		output += d;
-	});
-	child.stderr.on("data", (d) => {
-		output += d;
-	});
-	const base = `http://127.0.0.1:${port}`;
-	const deadline = Date.now() + 90_000;
-	for (;;) {
-		if (child.exitCode !== null) throw new Error(`wrangler dev exited:\n${output}`);
-		try {
-			const res = await fetch(`${base}/`);
-			if (res.ok) break;
-		} catch {
-			// not listening yet
-		}
-		if (Date.now() > deadline) throw new Error(`wrangler dev did not start within 90 s:\n${output}`);
-		await sleep(250);
-	}
-	return { child, base, output: () => output };
-}
-
-function stopShiplog(child) {
-	try {
-		process.kill(-child.pid, "SIGTERM");
-	} catch {
-		// already gone
-	}
+	return startBenchWorker({ persist, vars, token: TOKEN });
 }
 
 /** The workerd processes under wrangler dev (it runs the Worker, its Durable Objects, D1 and R2). */
@@ -149,7 +85,6 @@ function memoryOf(pid) {
 
 // ---- helpers ----
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const round = (x, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
 const sha256 = (bytes) => createHash("sha256").update(bytes).digest("hex");
 
@@ -198,10 +133,10 @@ function client(base) {
 			call("POST", `/__bench/floor/deploy?worker=${worker}&number=${number}&sha256=${sha256(bytes)}`, bytes, {
 				"content-type": "application/octet-stream",
 			}),
-		floorBatch: (worker, number, versionCount, versionId) =>
+		floorRollback: (worker, number, versionCount, versionId) =>
 			call(
 				"POST",
-				`/__bench/floor/batch?worker=${worker}&number=${number}&version_count=${versionCount}&version_id=${versionId}`,
+				`/__bench/floor/rollback?worker=${worker}&number=${number}&version_count=${versionCount}&version_id=${versionId}`,
 			),
 		rollback: (worker, body = {}) => json("POST", `/v1/workers/${worker}/rollback`, body),
 		settings: (worker, patch) => json("PATCH", `/v1/workers/${worker}/settings`, patch),
@@ -261,7 +196,7 @@ async function rollbackLatency(api, rounds) {
 	const worker = "bench-rollback";
 	await api.deploy(worker, bundle(2 * KB, "rollback v1"));
 	await api.deploy(worker, bundle(2 * KB, "rollback v2"));
-	const floorWorker = "bench-floor-batch";
+	const floorWorker = "bench-floor-rollback";
 	const { version_id } = await api.floorDeploy(floorWorker, 1, bundle(2 * KB, "floor v1"));
 	let floorNumber = 1;
 	// With no target named, each rollback goes back to the other of the two versions.
@@ -269,7 +204,7 @@ async function rollbackLatency(api, rounds) {
 		rounds,
 		3,
 		() => api.rollback(worker),
-		() => api.floorBatch(floorWorker, ++floorNumber, 1, version_id),
+		() => api.floorRollback(floorWorker, ++floorNumber, 1, version_id),
 	);
 	return ratios(m);
 }
@@ -479,7 +414,7 @@ async function main() {
 		console.error(shiplog.output().slice(-4000));
 		throw error;
 	} finally {
-		stopShiplog(shiplog.child);
+		stopBenchWorker(shiplog);
 		rmSync(persist, { recursive: true, force: true });
 	}
 	const results = {

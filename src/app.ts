@@ -1,7 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { cloudflare } from "./api/cloudflare";
 import { v1 } from "./api/v1";
-import { benchRoutes } from "./bench/bench-routes";
 import { slackReceiver } from "./chatops/receiver";
 import { type Deps, systemDeps } from "./deps/deps";
 import { edgeRouter } from "./edge/edge-router";
@@ -28,8 +27,6 @@ export function createApp(options: AppOptions = {}) {
 	app.route("/client/v4", cloudflare);
 	// Slack's slash commands and button presses, verified by their signature (src/chatops, docs/slack.md).
 	app.route("/chatops/slack", slackReceiver);
-	// Answers 404 unless SHIPLOG_BENCH is "1" (npm run bench); see src/bench.
-	app.route("/__bench", benchRoutes);
 
 	app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
 		type: "http",

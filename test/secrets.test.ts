@@ -136,7 +136,8 @@ describe("secrets", () => {
 		expect(del.status).toBe(503);
 		await expect(
 			revealSecrets(
-				{ ...env, SHIPLOG_SECRETS_KEY: undefined },
+				// Typed as always set (worker-configuration.d.ts), but a deployment can lack it.
+				{ ...env, SHIPLOG_SECRETS_KEY: undefined as unknown as string },
 				{ worker: "x", bindings: [{ name: "K", type: "secret_text", secret_ref: "r" }] },
 			),
 		).rejects.toThrow(/SHIPLOG_SECRETS_KEY/);

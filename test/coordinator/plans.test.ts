@@ -5,7 +5,7 @@ import { planDeploy } from "../../src/coordinator/plan-deploy";
 import { planRollback } from "../../src/coordinator/plan-rollback";
 import { planUpload } from "../../src/coordinator/plan-upload";
 import { sequentialIds } from "../../src/deps/test-deps";
-import { commandFields } from "../fixtures/context";
+import { commandFields } from "../fixtures/commands";
 import { memoryLog } from "../fixtures/memory-log";
 import { aDeployment, aVersion } from "../fixtures/models";
 

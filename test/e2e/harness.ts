@@ -113,7 +113,7 @@ export async function startShiplog(options: { readyTimeoutMs?: number } = {}): P
 	const migrate = await run(WRANGLER, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", state], {
 		cwd: ROOT,
 		env: { CI: "true", WRANGLER_SEND_METRICS: "false" },
-		// Over a minute on a loaded two-core machine.
+		// Seconds on an idle machine; `npm test` runs this beside the workerd suite, on a CI box that may be busy.
 		timeoutMs: 180_000,
 	});
 	if (migrate.code !== 0) throw new Error(`D1 migrations failed:\n${migrate.output}`);

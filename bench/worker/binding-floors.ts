@@ -1,13 +1,13 @@
 import { Hono } from "hono";
-import { ApiError } from "../errors/api-error";
-import type { AppEnv } from "../http/app-env";
-import type { Outcome } from "../runtime/outcome";
-import { idProblem, storeName } from "../runtime/resource-ids";
+import { ApiError } from "../../src/errors/api-error";
+import type { AppEnv } from "../../src/http/app-env";
+import type { Outcome } from "../../src/runtime/outcome";
+import { idProblem, storeName } from "../../src/runtime/resource-ids";
 
 /**
  * Floors for the bindings' figures (bench/bindings.mjs): the same KV read and D1 query a managed Worker makes,
  * made by shiplog straight on the same store, `n` times in a row, timed here as the Worker times its own loop.
- * Mounted under /__bench, so they exist only with SHIPLOG_BENCH=1 and the admin token.
+ * Mounted under /__bench in the bench Worker only, behind the admin token.
  */
 export const bindingFloors = new Hono<AppEnv>()
 	.get("/kv-get", async (c) => {

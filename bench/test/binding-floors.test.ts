@@ -1,19 +1,11 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { createApp } from "../../src/app";
-import { deployCode, edge } from "../edge/edge-helpers";
-import { BASE, TOKEN } from "../helpers";
+import { deployCode, edge } from "../../test/edge/edge-helpers";
+import { api } from "../../test/helpers";
 
-const app = createApp();
+// Runs in the "bench" vitest project, whose Worker is the bench Worker (bench/wrangler.toml): `api` reaches it.
 
-function floor(path: string, bench = "1") {
-	return app.fetch(
-		new Request(`${BASE}/__bench/floor/bindings${path}`, { headers: { authorization: `Bearer ${TOKEN}` } }),
-		{
-			...env,
-			SHIPLOG_BENCH: bench,
-		},
-	);
+function floor(path: string) {
+	return api(`/__bench/floor/bindings${path}`);
 }
 
 describe("bench floors for the bindings (npm run bench only)", () => {
@@ -42,8 +34,7 @@ describe("bench floors for the bindings (npm run bench only)", () => {
 		expect((await floor("/d1-query?db=missing-table-db&n=1")).status).toBe(400);
 	});
 
-	it("do not exist unless SHIPLOG_BENCH is 1, and refuse ids shiplog cannot serve", async () => {
-		expect((await floor("/kv-get?ns=floor-ns&key=k&n=1", "0")).status).toBe(404);
+	it("refuse ids shiplog cannot serve and counts out of range", async () => {
 		expect((await floor("/kv-get?ns=bad:id&key=k&n=1")).status).toBe(400);
 		expect((await floor("/kv-get?ns=floor-ns&key=k&n=5000")).status).toBe(400);
 	});

@@ -1,18 +1,39 @@
-import type { Deployment, Version } from "../core/model";
-import { insertDeployment } from "../storage/deployments";
-import { moduleKey } from "../storage/modules";
-import { insertVersion } from "../storage/versions";
-import { advanceWorker } from "../storage/workers";
+import type { AuditActor } from "../../src/audit-log/entry";
+import { changeEntry } from "../../src/coordinator/change-record";
+import type { Deployment, TriggeredBy, Version } from "../../src/core/model";
+import { deploymentEvent } from "../../src/notifications/events";
+import { insertAuditEntry } from "../../src/storage/audit-log";
+import { insertDeployment } from "../../src/storage/deployments";
+import { insertEvent } from "../../src/storage/events";
+import { pinBodies } from "../../src/storage/module-gc";
+import { moduleKey } from "../../src/storage/modules";
+import { insertVersion } from "../../src/storage/versions";
+import { advanceWorker } from "../../src/storage/workers";
 
 /**
- * The floors that `npm run bench` compares shiplog with: each does exactly the storage work of the
- * operation it is a floor for and nothing else (no parsing, hashing, coordinator, reads or guard), so
- * shiplog's figure over the floor's, measured in the same run, is the cost of shiplog's own work.
- * Their rows are valid log entries (contiguous numbers, counters, modules in R2 under their SHA-256),
+ * The floors that `npm run bench` compares shiplog with: each does the storage work of the operation it is
+ * a floor for and nothing else (no parsing, hashing, coordinator, guard, reads or cache), so shiplog's figure
+ * over the floor's, measured in the same run, is the cost of shiplog's own work. A floor writes every row the
+ * real change writes (test/bench-routes.test.ts compares them table by table): the pin on the module body, the
+ * workers row, the version and deployment, the audit entry and the outbox event, built by shiplog's own
+ * functions. Its rows are valid log entries (contiguous numbers, counters, modules in R2 under their SHA-256),
  * so a bench database still passes the audit.
  */
 
 const AUTHOR = { id: "bench", email: "bench@shiplog.local" };
+const ACTOR: AuditActor = {
+	principal_id: "bench",
+	principal_kind: null,
+	token_prefix: null,
+	source: "api",
+	request_id: null,
+};
+
+/**
+ * The deployment each floor Worker's last floor call made: the event of the next one names it as the previous
+ * deployment, as shiplog's does (shiplog reads it from its coordinator's cache, so the floor reads nothing).
+ */
+const lastDeployment = new Map<string, Deployment>();
 
 export interface FloorDeploy {
 	worker: string;
@@ -44,7 +65,14 @@ export function floorVersion(worker: string, number: number, sha256: string, siz
 	};
 }
 
-function floorDeployment(worker: string, number: number, versionId: string, now: string): Deployment {
+function floorDeployment(
+	worker: string,
+	number: number,
+	versionId: string,
+	now: string,
+	triggered_by: TriggeredBy,
+	rollback_from: string | null,
+): Deployment {
 	return {
 		id: crypto.randomUUID(),
 		worker,
@@ -53,18 +81,37 @@ function floorDeployment(worker: string, number: number, versionId: string, now:
 		author: AUTHOR,
 		source: "api",
 		message: null,
-		triggered_by: "upload",
-		rollback_from: null,
+		triggered_by,
+		rollback_from,
 		strategy: "percentage",
 		versions: [{ version_id: versionId, percentage: 100 }],
 	};
 }
 
-/** Floor of a deploy: one R2 put of the bundle's bytes, then one D1 batch of the rows a deploy writes. */
+/** The audit entry and the outbox event that land in a change's own batch, as the coordinator builds them. */
+function changeRecords(
+	db: D1Database,
+	asked: string,
+	now: string,
+	version: Version | null,
+	deployment: Deployment,
+): D1PreparedStatement[] {
+	const command = { worker: deployment.worker, author: AUTHOR, source: "api" as const, at: now, audit: ACTOR };
+	const entry = changeEntry(crypto.randomUUID(), command, asked, { version, deployment }, "success");
+	const event = deploymentEvent(deployment, lastDeployment.get(deployment.worker) ?? null, ACTOR);
+	lastDeployment.set(deployment.worker, deployment);
+	return [insertAuditEntry(db, entry), insertEvent(db, crypto.randomUUID(), now, event)];
+}
+
+/**
+ * Floor of a deploy (PUT /v1/workers/:name): the pin on the body (one D1 statement), one R2 put of the
+ * bundle's bytes, then one D1 batch of the rows a deploy writes.
+ */
 export async function deployFloor(env: Env, input: FloorDeploy): Promise<{ version_id: string }> {
 	const now = new Date().toISOString();
 	const version = floorVersion(input.worker, input.number, input.sha256, input.bytes.byteLength, now);
-	const deployment = floorDeployment(input.worker, input.number, version.id, now);
+	const deployment = floorDeployment(input.worker, input.number, version.id, now, "upload", null);
+	if (!(await pinBodies(env.DB, [input.sha256], now))) throw new Error(`body ${input.sha256} is being collected`);
 	await env.MODULES.put(moduleKey(input.sha256), input.bytes, { sha256: input.sha256 });
 	await env.DB.batch([
 		advanceWorker(env.DB, {
@@ -74,17 +121,22 @@ export async function deployFloor(env: Env, input: FloorDeploy): Promise<{ versi
 		}),
 		insertVersion(env.DB, version),
 		insertDeployment(env.DB, deployment),
+		...changeRecords(env.DB, "worker.deploy", now, version, deployment),
 	]);
 	return { version_id: version.id };
 }
 
-/** Floor of a rollback: one D1 batch of the rows a rollback writes (the pointer and one deployment). */
-export async function batchFloor(
+/**
+ * Floor of a rollback (POST /v1/workers/:name/rollback): one D1 batch of the rows a rollback writes (the
+ * pointer, one deployment of `version_id`, its audit entry and its event).
+ */
+export async function rollbackFloor(
 	env: Env,
 	input: { worker: string; number: number; version_count: number; version_id: string },
 ): Promise<void> {
 	const now = new Date().toISOString();
-	const deployment = floorDeployment(input.worker, input.number, input.version_id, now);
+	const from = lastDeployment.get(input.worker)?.id ?? null;
+	const deployment = floorDeployment(input.worker, input.number, input.version_id, now, "rollback", from);
 	await env.DB.batch([
 		advanceWorker(env.DB, {
 			name: input.worker,
@@ -92,6 +144,7 @@ export async function batchFloor(
 			next: { version_count: input.version_count, deployment_count: input.number, active_deployment_id: deployment.id },
 		}),
 		insertDeployment(env.DB, deployment),
+		...changeRecords(env.DB, "worker.rollback", now, null, deployment),
 	]);
 }
 

@@ -1,10 +1,16 @@
 import { Hono } from "hono";
-import { accessControl } from "../auth/access-control";
-import { guard } from "../auth/route-policy";
-import { ApiError } from "../errors/api-error";
-import type { AppEnv } from "../http/app-env";
+import { accessControl } from "../../src/auth/access-control";
+import { guard } from "../../src/auth/route-policy";
+import { ApiError } from "../../src/errors/api-error";
+import type { AppEnv } from "../../src/http/app-env";
 import { bindingFloors } from "./binding-floors";
-import { batchFloor, callDirect, deployFloor, r2Usage, seedHistory } from "./floors";
+import { callDirect, deployFloor, r2Usage, rollbackFloor, seedHistory } from "./floors";
+
+/**
+ * Carried by every bench Worker bundle and never by shiplog's: `npm run build:check` (scripts/check-bundle.mjs)
+ * fails if the production bundle contains it, and `npm run bench` checks that it is talking to the bench Worker.
+ */
+export const BENCH_MARKER = "shiplog-bench-worker:not-for-production";
 
 const SHA256 = /^[0-9a-f]{64}$/;
 const NAME = /^bench-[a-z0-9-]{1,57}$/;
@@ -23,19 +29,14 @@ function count(value: string | undefined, field: string, max = 1_000_000): numbe
 }
 
 /**
- * Routes only `npm run bench` uses (bench/run.mjs): the floors shiplog is measured against, a fast way
- * to seed a long history, and R2 usage. They exist only when SHIPLOG_BENCH is "1" (off in wrangler.toml);
- * otherwise every path under /__bench is the ordinary 404. They need the admin token, like /v1.
+ * Routes only `npm run bench` uses (bench/run.mjs), in the bench Worker only (bench/worker/index.ts): the
+ * floors shiplog is measured against, a fast way to seed a long history, and R2 usage. They need the admin
+ * token, like /v1.
  */
 export const benchRoutes = new Hono<AppEnv>()
-	.use("*", async (c, next) => {
-		if (c.env.SHIPLOG_BENCH !== "1") {
-			throw new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}.`);
-		}
-		await next();
-	})
 	.use("*", accessControl("api"))
 	.use("*", guard({ scope: "admin", on: "account", action: "bench" }))
+	.get("/", (c) => c.json({ worker: BENCH_MARKER }))
 	.post("/floor/deploy", async (c) => {
 		const sha256 = c.req.query("sha256") ?? "";
 		if (!SHA256.test(sha256)) throw new ApiError("invalid_request", "sha256 must be 64 lowercase hex digits.");
@@ -43,8 +44,8 @@ export const benchRoutes = new Hono<AppEnv>()
 		const number = count(c.req.query("number"), "number");
 		return c.json(await deployFloor(c.env, { worker: worker(c.req.query("worker")), number, sha256, bytes }), 201);
 	})
-	.post("/floor/batch", async (c) => {
-		await batchFloor(c.env, {
+	.post("/floor/rollback", async (c) => {
+		await rollbackFloor(c.env, {
 			worker: worker(c.req.query("worker")),
 			number: count(c.req.query("number"), "number"),
 			version_count: count(c.req.query("version_count"), "version_count"),
