@@ -33,6 +33,8 @@ export default defineConfig(async () => {
 							SHIPLOG_ADMIN_TOKEN: "test-admin-token",
 							// 32 zero bytes, base64: a fixed key so tests are repeatable. Never a real key.
 							SHIPLOG_SECRETS_KEY: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+							// Slack requests in test/chatops are signed with this (as Slack signs with the app's secret).
+							SLACK_SIGNING_SECRET: "test-slack-signing-secret",
 							// The edge: small figures so that timeouts and automatic rollbacks happen within a test.
 							SHIPLOG_EDGE_ROUTING_DOMAIN: "workers.test",
 							// The log's own tests (and rollback rules) bind queues, Durable Objects and resource ids the built-in

@@ -29,12 +29,17 @@ if (!vars.SHIPLOG_SECRETS_KEY) {
 	vars.SHIPLOG_SECRETS_KEY = randomBytes(32).toString("base64");
 	added.push("SHIPLOG_SECRETS_KEY");
 }
+if (!vars.SLACK_SIGNING_SECRET) {
+	// A stand-in so /chatops/slack answers locally; paste your Slack app's signing secret over it (docs/slack.md).
+	vars.SLACK_SIGNING_SECRET = randomBytes(16).toString("hex");
+	added.push("SLACK_SIGNING_SECRET");
+}
 if (added.length > 0) {
 	const body = Object.entries(vars)
 		.map(([k, v]) => `${k}="${v}"`)
 		.join("\n");
 	writeFileSync(varsPath, `# Local secrets for wrangler dev. Never commit this file.\n${body}\n`, { mode: 0o600 });
-	console.log(`shiplog: wrote ${added.join(" and ")} to .dev.vars`);
+	console.log(`shiplog: wrote ${added.join(", ")} to .dev.vars`);
 }
 
 console.log("shiplog: applying D1 migrations to the local database");

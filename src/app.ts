@@ -1,6 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { cloudflare } from "./api/cloudflare";
 import { v1 } from "./api/v1";
+import { slackReceiver } from "./chatops/receiver";
 import { dashboard } from "./dashboard";
 import { type Deps, systemDeps } from "./deps/deps";
 import { edgeRouter } from "./edge/edge-router";
@@ -35,6 +36,8 @@ export function createApp(options: AppOptions = {}) {
 	});
 	app.get("/dashboard/", (c) => c.redirect("/dashboard", 301));
 	app.route("/dashboard", dashboard);
+	// Slack's slash commands and button presses, verified by their signature (src/chatops, docs/slack.md).
+	app.route("/chatops/slack", slackReceiver);
 
 	app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
 		type: "http",

@@ -2,6 +2,7 @@ import type { Deps } from "./deps/deps";
 import { kickSenders } from "./notifications/emit";
 import { destroyDeletedClasses } from "./runtime/do/do-destroy";
 import { purgeAuditLog } from "./storage/audit-log";
+import { purgeHandled } from "./storage/chatops";
 import { purgeEvents } from "./storage/events";
 import { purgeDeliveries } from "./storage/webhooks";
 
@@ -14,7 +15,7 @@ const days = (raw: string | undefined, fallback: number) => {
 
 /**
  * The cron's upkeep for the audit log and notifications: retention (audit entries, outbox events,
- * finished deliveries) and a wake-up for every webhook sender, in case a kick after a change was lost.
+ * finished deliveries, ChatOps' handled requests and expired link codes) and a wake-up for every webhook sender, in case a kick after a change was lost.
  */
 export async function housekeeping(env: Env, deps: Deps) {
 	const now = deps.clock.now().getTime();
@@ -25,6 +26,8 @@ export async function housekeeping(env: Env, deps: Deps) {
 		deliveries_purged: await purgeDeliveries(env.DB, webhookBefore),
 		events_purged: await purgeEvents(env.DB, webhookBefore),
 		durable_object_classes_destroyed: await destroyDeletedClasses(env, deps.clock.now()),
+		// Slack retries come within minutes; a confirmation older than this is refused by If-Match anyway.
+		chatops_purged: await purgeHandled(env.DB, new Date(now - 7 * DAY_MS)),
 	};
 	await kickSenders(env);
 	return result;

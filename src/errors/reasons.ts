@@ -44,6 +44,7 @@ export const REASONS = [
 	"rollback_only",
 	"csrf_failed",
 	"sign_in_throttled",
+	"link_code_invalid",
 ] as const;
 
 export type Reason = (typeof REASONS)[number];

@@ -1,3 +1,4 @@
+import { ACTION_IDS, encodeValue } from "../chatops/action-value";
 import type { Deployment } from "../core/model";
 import type { StoredEvent } from "./events";
 
@@ -45,6 +46,28 @@ function headline(event: StoredEvent): string {
 	}
 }
 
+/**
+ * Every message about a new deployment carries "Roll back to previous": pressed in Slack, it goes to the
+ * ChatOps confirmation flow (src/chatops), which shows what a rollback would do now and acts only when
+ * confirmed, with the presser's own scopes. (It works when the incoming webhook belongs to the shiplog app.)
+ */
+function rollbackButton(event: StoredEvent, deployment: Deployment | undefined): unknown[] {
+	if (!deployment || !event.worker || event.type === "rollback.refused") return [];
+	return [
+		{
+			type: "actions",
+			elements: [
+				{
+					type: "button",
+					action_id: ACTION_IDS.prompt,
+					text: { type: "plain_text", text: "Roll back to previous" },
+					value: encodeValue({ w: event.worker, d: deployment.id }),
+				},
+			],
+		},
+	];
+}
+
 /** A Slack incoming-webhook body for an event: a fallback `text` and the same as Block Kit. */
 export function slackMessage(event: StoredEvent): { text: string; blocks: unknown[] } {
 	const lines = [headline(event)];
@@ -59,6 +82,7 @@ export function slackMessage(event: StoredEvent): { text: string; blocks: unknow
 		blocks: [
 			{ type: "section", text: { type: "mrkdwn", text } },
 			{ type: "context", elements: [{ type: "mrkdwn", text: slackEscape(context) }] },
+			...rollbackButton(event, deployment),
 		],
 	};
 }

@@ -25,7 +25,7 @@ function invalid(path: string, message: string): ApiError {
 }
 
 /** The scopes as they will be stored: each checked, duplicates dropped, in a stable order. */
-function checkedScopes(scopes: string[]): string[] {
+export function checkedScopes(scopes: string[]): string[] {
 	const issues: { path: string; message: string }[] = [];
 	const out = new Set<string>();
 	scopes.forEach((text, i) => {
@@ -44,6 +44,20 @@ function checkedScopes(scopes: string[]): string[] {
 	}
 	return [...out];
 }
+
+/** A principal a token (or a Slack user) may act as: not one of shiplog's own names. */
+export function checkPrincipal(principal: string): void {
+	if (!PRINCIPAL.test(principal)) {
+		throw invalid("principal", "use an email or a name of letters, digits and . _ @ + -");
+	}
+	if (RESERVED_PRINCIPALS.has(principal.toLowerCase())) {
+		throw invalid("principal", `${principal} is a name shiplog uses for itself`);
+	}
+}
+
+/** The email recorded as author: given, the principal when it is one, or a local placeholder. */
+export const emailFor = (principal: string, email?: string) =>
+	email ?? (principal.includes("@") ? principal : `${principal}@shiplog.local`);
 
 function expiry(ctx: ChangeContext, input: CreateTokenInput): string | null {
 	if (input.expires_on !== undefined && input.expires_in_seconds !== undefined) {
@@ -70,19 +84,14 @@ export async function createToken(
 	ctx: ChangeContext,
 	input: CreateTokenInput,
 ): Promise<{ token: string; record: TokenRecord }> {
-	if (!PRINCIPAL.test(input.principal)) {
-		throw invalid("principal", "use an email or a name of letters, digits and . _ @ + -");
-	}
-	if (RESERVED_PRINCIPALS.has(input.principal.toLowerCase())) {
-		throw invalid("principal", `${input.principal} is a name shiplog uses for itself`);
-	}
+	checkPrincipal(input.principal);
 	const scopes = checkedScopes(input.scopes);
 	const token = newTokenSecret();
 	const record: TokenRecord = {
 		id: ctx.deps.ids.uuid(),
 		prefix: displayPrefix(token),
 		principal: input.principal,
-		email: input.email ?? (input.principal.includes("@") ? input.principal : `${input.principal}@shiplog.local`),
+		email: emailFor(input.principal, input.email),
 		description: input.description ?? null,
 		scopes,
 		created_on: ctx.deps.clock.now().toISOString(),

@@ -143,3 +143,12 @@ export async function getLatestVersions(db: D1Database, worker: string, count: n
 		.all<VersionRow>();
 	return results.map(toVersion);
 }
+
+/** A version by its number (what people type in Slack: `v12`). */
+export async function getVersionByNumber(db: D1Database, worker: string, number: number): Promise<Version | null> {
+	const row = await db
+		.prepare("SELECT * FROM versions WHERE worker = ?1 AND number = ?2")
+		.bind(worker, number)
+		.first<VersionRow>();
+	return row ? toVersion(row) : null;
+}

@@ -88,6 +88,8 @@ export interface ShiplogInfo {
 	url: string;
 	token: string;
 	accountId: string;
+	/** The Slack app's signing secret shiplog was started with, and the loopback port its response_url may use. */
+	slack: { signingSecret: string; responsePort: number };
 }
 
 export interface Shiplog extends ShiplogInfo {
@@ -118,6 +120,8 @@ export async function startShiplog(options: { readyTimeoutMs?: number } = {}): P
 
 	const port = await freePort();
 	const url = `http://127.0.0.1:${port}`;
+	// A stand-in for Slack's response_url listens here (test/e2e/chatops.e2e.ts); shiplog may post nowhere else.
+	const slack = { signingSecret: `e2e-slack-${crypto.randomUUID()}`, responsePort: await freePort() };
 	const dev = spawn(
 		WRANGLER,
 		[
@@ -140,6 +144,10 @@ export async function startShiplog(options: { readyTimeoutMs?: number } = {}): P
 			// Webhook retries a second apart (then 4 s, 16 s, ...), so the suite sees one happen.
 			"--var",
 			"SHIPLOG_WEBHOOK_RETRY_BASE_SECONDS:1",
+			"--var",
+			`SLACK_SIGNING_SECRET:${slack.signingSecret}`,
+			"--var",
+			`SHIPLOG_SLACK_RESPONSE_ORIGINS:http://127.0.0.1:${slack.responsePort}`,
 			"--show-interactive-dev-session=false",
 		],
 		{
@@ -184,7 +192,7 @@ export async function startShiplog(options: { readyTimeoutMs?: number } = {}): P
 		await sleep(250);
 	}
 
-	return { ...connectShiplog({ url, token, accountId: ACCOUNT_ID }), stop };
+	return { ...connectShiplog({ url, token, accountId: ACCOUNT_ID, slack }), stop };
 }
 
 /** A client for a running shiplog: its edge and its native API with the admin token. */
