@@ -2,14 +2,23 @@
 // wrangler.toml, applies the D1 migrations and deploys. Needs CLOUDFLARE_API_BASE_URL (for shiplog),
 // CLOUDFLARE_API_TOKEN and CLOUDFLARE_ACCOUNT_ID in the environment, as any wrangler command does.
 import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 
 const here = new URL(".", import.meta.url).pathname;
-const wrangler = process.env.WRANGLER ?? "wrangler";
+// The repository's own wrangler when this runs from a clone of shiplog, else the one on PATH.
+const local = new URL("../../node_modules/.bin/wrangler", import.meta.url).pathname;
+const wrangler = process.env.WRANGLER ?? (existsSync(local) ? local : "wrangler");
 
 function run(...args) {
 	console.log(`$ wrangler ${args.join(" ")}`);
-	return execFileSync(wrangler, args, { cwd: here, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+	// The repository's Node 22 (the `node` devDependency) first, as npm scripts have it: wrangler needs it.
+	const PATH = `${new URL("../../node_modules/.bin", import.meta.url).pathname}:${process.env.PATH ?? ""}`;
+	return execFileSync(wrangler, args, {
+		cwd: here,
+		encoding: "utf8",
+		env: { ...process.env, PATH },
+		stdio: ["ignore", "pipe", "inherit"],
+	});
 }
 
 function json(...args) {
