@@ -58,6 +58,14 @@ export function activeDeployment(
 	return thisIsolate.resolve(env, worker, now, freshnessMs);
 }
 
+/**
+ * The active deployment as the coordinator has it now, never one an isolate kept: for work that runs a Worker's code
+ * outside a request to the edge (cron triggers, queue deliveries, Durable Object facets).
+ */
+export function currentDeployment(env: Env, worker: string): Promise<Deployment | null> {
+	return activeDeployment(env, worker, Date.now(), null);
+}
+
 /** A change to `worker` was made (or attempted) through this isolate. */
 export function forgetActive(worker: string): void {
 	thisIsolate.forget(worker);

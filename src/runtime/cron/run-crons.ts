@@ -2,7 +2,7 @@ import { cronMatches, parseCron } from "../../core/cron";
 import type { Version } from "../../core/model";
 import type { Deps } from "../../deps/deps";
 import { edgeConfig } from "../../edge/edge-config";
-import { activeDeployment, versionById } from "../../edge/resolve";
+import { currentDeployment, versionById } from "../../edge/resolve";
 import { chooseVersion } from "../../edge/version-choice";
 import { loaderId, workerCode } from "../../edge/worker-code";
 import {
@@ -73,7 +73,7 @@ async function runOne(
 			error: fields.error ?? null,
 		});
 	try {
-		const deployment = await activeDeployment(env, schedule.worker, Date.now(), null);
+		const deployment = await currentDeployment(env, schedule.worker);
 		if (!deployment) {
 			await finish("not_deployed");
 			return true;

@@ -1,6 +1,6 @@
 import type { Deployment, Version } from "../../core/model";
 import { edgeConfig } from "../../edge/edge-config";
-import { activeDeployment, versionById } from "../../edge/resolve";
+import { currentDeployment, versionById } from "../../edge/resolve";
 import { chooseVersion, VERSION_KEY_HEADER } from "../../edge/version-choice";
 import { loaderId, workerCode } from "../../edge/worker-code";
 import { getClassRecord } from "../../storage/do-classes";
@@ -24,7 +24,7 @@ export interface FacetSource {
 export async function facetSource(env: Env, storageId: string, hex: string): Promise<FacetSource | null> {
 	const record = await getClassRecord(env.DB, storageId);
 	if (!record || record.deleted_on !== null) return null;
-	const deployment = await activeDeployment(env, record.worker, Date.now(), null);
+	const deployment = await currentDeployment(env, record.worker);
 	if (!deployment) return null;
 	const versions = await Promise.all(deployment.versions.map((v) => versionById(env.DB, record.worker, v.version_id)));
 	const known = versions.filter((v): v is Version => v !== null);

@@ -1,6 +1,6 @@
 import type { Version } from "../../core/model";
 import { edgeConfig } from "../../edge/edge-config";
-import { activeDeployment, versionById } from "../../edge/resolve";
+import { currentDeployment, versionById } from "../../edge/resolve";
 import { chooseVersion } from "../../edge/version-choice";
 import { loaderId, workerCode } from "../../edge/worker-code";
 import type { QueueConsumer } from "../../storage/queue-consumers";
@@ -70,7 +70,7 @@ async function consumerDispatch(
 	ctx: { readonly exports: Cloudflare.Exports },
 	worker: string,
 ): Promise<Dispatch | null> {
-	const deployment = await activeDeployment(env, worker, Date.now(), null);
+	const deployment = await currentDeployment(env, worker);
 	if (!deployment) return null;
 	const versions = await Promise.all(deployment.versions.map((v) => versionById(env.DB, worker, v.version_id)));
 	const known = versions.filter((v): v is Version => v !== null);

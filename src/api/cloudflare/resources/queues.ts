@@ -10,6 +10,7 @@ import {
 	activeBindersOfType,
 	countResources,
 	getLiveResourceByName,
+	getResourceByApiId,
 	pageResources,
 	type ResourceRecord,
 } from "../../../storage/resources";
@@ -66,8 +67,8 @@ const live = (c: Context<AppEnv>) =>
  */
 async function queueNamed(c: Context<AppEnv>): Promise<string> {
 	const param = c.req.param("queue_id") ?? "";
-	const byId = await inTermsOf("queue", () => liveResource(c.env.DB, "queue", param)).catch(() => null);
-	if (byId) return byId.id;
+	const byId = await getResourceByApiId(c.env.DB, "queue", param);
+	if (byId && byId.deleted_on === null) return byId.id;
 	const byName = await getLiveResourceByName(c.env.DB, "queue", param);
 	return byName?.id ?? param;
 }
