@@ -1,3 +1,6 @@
+import { secretsEqual } from "../auth/bearer";
+import { toHex } from "../core/hash";
+
 /**
  * Slack's request signing ("Verifying requests from Slack"): HMAC-SHA256 with the app's signing secret over
  * `v0:{X-Slack-Request-Timestamp}:{raw body}`, sent as `X-Slack-Signature: v0=<hex>`. A timestamp more
@@ -22,22 +25,12 @@ async function hmacHex(secret: string, text: string): Promise<string> {
 	const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
 		"sign",
 	]);
-	const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(text)));
-	return [...mac].map((b) => b.toString(16).padStart(2, "0")).join("");
+	return toHex(await crypto.subtle.sign("HMAC", key, encoder.encode(text)));
 }
 
 /** What Slack sends as X-Slack-Signature for this body at this time. */
 export async function slackSignature(secret: string, timestamp: string, body: string): Promise<string> {
 	return `v0=${await hmacHex(secret, `v0:${timestamp}:${body}`)}`;
-}
-
-/** Equal-length digests compared with the platform's constant-time compare: no early exit on a mismatch. */
-async function sameText(a: string, b: string): Promise<boolean> {
-	const [x, y] = await Promise.all([
-		crypto.subtle.digest("SHA-256", encoder.encode(a)),
-		crypto.subtle.digest("SHA-256", encoder.encode(b)),
-	]);
-	return crypto.subtle.timingSafeEqual(x, y);
 }
 
 export async function verifySlackRequest(
@@ -50,5 +43,5 @@ export async function verifySlackRequest(
 	if (!TIMESTAMP.test(timestamp) || !SIGNATURE.test(signature)) return { ok: false, reason: "malformed" };
 	if (Math.abs(nowSeconds - Number(timestamp)) > SLACK_WINDOW_SECONDS) return { ok: false, reason: "stale" };
 	const expected = await slackSignature(secret, timestamp, body);
-	return (await sameText(expected, signature)) ? { ok: true } : { ok: false, reason: "mismatch" };
+	return (await secretsEqual(expected, signature)) ? { ok: true } : { ok: false, reason: "mismatch" };
 }
