@@ -44,8 +44,9 @@ export async function deleteSession(db: D1Database, idHash: string): Promise<voi
 }
 
 /** Sessions past their absolute expiry (idle ones are refused on use and go at their expiry). */
-export async function purgeExpiredSessions(db: D1Database, now: string): Promise<void> {
-	await db.prepare("DELETE FROM dashboard_sessions WHERE expires_on <= ?1").bind(now).run();
+export async function purgeExpiredSessions(db: D1Database, now: string): Promise<number> {
+	const purged = await db.prepare("DELETE FROM dashboard_sessions WHERE expires_on <= ?1").bind(now).run();
+	return purged.meta.changes ?? 0;
 }
 
 /** Failed sign-ins of `client` in the window starting at `windowStart` (epoch ms). */

@@ -1,8 +1,9 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { SIGN_IN_FAILURES_PER_WINDOW } from "../../src/dashboard/pages/sign-in";
-import { SESSION_IDLE_MS } from "../../src/dashboard/session";
+import { SESSION_IDLE_MS, SESSION_MAX_AGE_SECONDS } from "../../src/dashboard/session";
 import { testDeps } from "../../src/deps/test-deps";
+import { housekeeping } from "../../src/housekeeping";
 import { csrfOf, dashboardClient } from "../fixtures/dashboard";
 import { createToken } from "../fixtures/tokens";
 import { api, deploy } from "../helpers";
@@ -114,6 +115,31 @@ describe("a session ends", () => {
 		expect(out.headers.get("set-cookie")).toMatch(/^shiplog_session=;/);
 		browser.cookie = kept;
 		expect((await browser.get("/dashboard")).status).toBe(303);
+	});
+});
+
+describe("expired sessions", () => {
+	it("are deleted by the cron's housekeeping, even when nobody signs in again", async () => {
+		const signedIn = new Date("2026-06-01T08:00:00Z");
+		const deps = testDeps(signedIn);
+		const { token } = await createToken(["read"], "left-open@example.com");
+		await dashboardClient({ deps, client: "10.0.2.1" }).signIn(token);
+		const rowsAt = async (at: string) =>
+			(
+				await env.DB.prepare("SELECT count(*) AS n FROM dashboard_sessions WHERE created_on = ?1")
+					.bind(at)
+					.first<{ n: number }>()
+			)?.n;
+		expect(await rowsAt(signedIn.toISOString())).toBe(1);
+
+		const beforeExpiry = testDeps(new Date(signedIn.getTime() + SESSION_MAX_AGE_SECONDS * 1000 - 1000));
+		await housekeeping(env, beforeExpiry);
+		expect(await rowsAt(signedIn.toISOString())).toBe(1);
+
+		const afterExpiry = testDeps(new Date(signedIn.getTime() + SESSION_MAX_AGE_SECONDS * 1000));
+		const result = await housekeeping(env, afterExpiry);
+		expect(result.dashboard_sessions_purged).toBeGreaterThanOrEqual(1);
+		expect(await rowsAt(signedIn.toISOString())).toBe(0);
 	});
 });
 
