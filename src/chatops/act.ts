@@ -2,7 +2,7 @@ import type { Deployment } from "../core/model";
 import { ApiError } from "../errors/api-error";
 import { deployVersions } from "../services/deploy-service";
 import { rollbackWorker } from "../services/rollback-service";
-import { claimHandled } from "../storage/chatops";
+import { claimHandled, releaseHandled } from "../storage/chatops";
 import { getActiveDeployment, getDeployment } from "../storage/deployments";
 import type { ConfirmValue } from "./action-value";
 import type { Followup } from "./blocks";
@@ -40,11 +40,15 @@ async function change(
 /**
  * A pressed Confirm: claimed once (a second press of the same confirmation does nothing), checked for the
  * scope of the person pressing, then made with If-Match on the deployment shown. A stale confirmation and
- * every other refusal answer in the message and go to the audit log.
+ * every other refusal answer in the message and go to the audit log. When shiplog itself fails (a 5xx), the
+ * claim is given back so the button can be pressed again: If-Match keeps that safe even if the change landed
+ * after all (the second press is then stale).
  */
 export async function confirmChange(call: MappedCall, value: ConfirmValue): Promise<Followup[]> {
 	const by = `${call.principal.id} (${slackIdentity(call.team_id, call.user_id)})`;
-	const earlier = await claimHandled(call.env.DB, `confirm:${value.n}`, call.deps.clock.now().toISOString(), by);
+	const key = `confirm:${value.n}`;
+	const at = call.deps.clock.now().toISOString();
+	const earlier = await claimHandled(call.env.DB, key, at, by);
 	if (earlier) return [alreadyHandledView(earlier.handled_by, earlier.handled_on)];
 	try {
 		requireSlackScope(call, value.k === "promote" ? "deploy" : "rollback", value.w);
@@ -52,6 +56,7 @@ export async function confirmChange(call: MappedCall, value: ConfirmValue): Prom
 		const numbers = await versionNumbers(call.env.DB, value.w, [deployment, replaced]);
 		return [{ delete_original: true }, outcomeView(value, call.user_id, deployment, replaced, numbers)];
 	} catch (error) {
+		if (!(error instanceof ApiError) || error.status >= 500) await releaseHandled(call.env.DB, key, at, by);
 		if (!(error instanceof ApiError)) throw error;
 		// Every refusal is recorded by the surface that answered it, as /v1's access control does.
 		await recordSlackRefusal(call, ACTION[value.k], value.w, error);

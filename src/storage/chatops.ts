@@ -142,6 +142,14 @@ export async function claimHandled(
 	);
 }
 
+/** Gives a claim back (only the one made by `by` at `at`), so that the same key may be handled again. */
+export async function releaseHandled(db: D1Database, key: string, at: string, by: string): Promise<void> {
+	await db
+		.prepare("DELETE FROM chatops_handled WHERE key = ?1 AND handled_on = ?2 AND handled_by = ?3")
+		.bind(key, at, by)
+		.run();
+}
+
 /** Retention: claims older than `before` (a confirmation that old is stale by If-Match anyway). */
 export async function purgeHandled(db: D1Database, before: Date): Promise<number> {
 	const at = before.toISOString();

@@ -215,6 +215,31 @@ describe("rollback from Slack", () => {
 		expect(post.text).toContain("already used by oncall@example.com");
 	});
 
+	it("a press that fails inside shiplog (a 5xx) can be pressed again, and then acts once", async () => {
+		await deploy("chat-retry", v("one"));
+		const second = await deploy("chat-retry", v("two"));
+		const { message } = await slash("rollback chat-retry", { user: ONCALL });
+		const confirm = buttonOf(message, ACTION_IDS.confirm);
+		// The change's batch writes its audit entry: without the table, the coordinator cannot commit (a 503).
+		await env.DB.exec("ALTER TABLE audit_log RENAME TO audit_log_away");
+		let failed: Awaited<ReturnType<typeof press>>;
+		try {
+			failed = await press(ONCALL, confirm);
+		} finally {
+			await env.DB.exec("ALTER TABLE audit_log_away RENAME TO audit_log");
+		}
+		expect((await active("chat-retry")).id).toBe(second.deployment.id);
+		expect(followups(failed.response_url)[0].text).not.toContain("already used");
+
+		const again = await press(ONCALL, confirm);
+		const after = await active("chat-retry");
+		expect(after).toMatchObject({ triggered_by: "rollback", rollback_from: second.deployment.id });
+		expect(followups(again.response_url)[1].text).toContain("rolled back *chat-retry*");
+		const third = await press(ONCALL, confirm);
+		expect((await active("chat-retry")).id).toBe(after.id);
+		expect(followups(third.response_url)[0].text).toContain("already used by oncall@example.com");
+	});
+
 	it("a confirmation made stale by someone else's deploy is refused and says so", async () => {
 		await deploy("chat-stale", v("one"));
 		await deploy("chat-stale", v("two"));
