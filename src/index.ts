@@ -2,6 +2,7 @@ import { createApp } from "./app";
 import { startAudit } from "./audit/run-audit";
 import { systemDeps } from "./deps/deps";
 import { housekeeping } from "./housekeeping";
+import { resealWebhookTargets } from "./notifications/webhook-target";
 import { runManagedCrons } from "./runtime/cron/run-crons";
 import { resealSecrets } from "./secrets/reseal";
 
@@ -51,6 +52,10 @@ async function reseal(env: Env): Promise<void> {
 	try {
 		const report = await resealSecrets(env);
 		if (report.resealed > 0 || report.unopenable.length > 0) console.warn(JSON.stringify({ at: "reseal", ...report }));
+		const webhooks = await resealWebhookTargets(env);
+		if (webhooks.resealed > 0 || webhooks.unopenable.length > 0) {
+			console.warn(JSON.stringify({ at: "reseal.webhooks", ...webhooks }));
+		}
 	} catch (error) {
 		console.error(JSON.stringify({ at: "reseal", error: String(error) }));
 	}

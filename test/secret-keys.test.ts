@@ -2,7 +2,9 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../src/index";
+import { openTarget } from "../src/notifications/webhook-target";
 import { keyRing } from "../src/secrets/key-ring";
+import { getWebhook } from "../src/storage/webhooks";
 import { testApp } from "./fixtures/app";
 import { api, deploy, json, patchJson } from "./helpers";
 
@@ -49,6 +51,36 @@ describe("secret keys with ids: rotation without breaking anything", () => {
 		// A is gone now; the value, re-sealed under B, still serves.
 		const onlyB = testApp({ vars: { SHIPLOG_SECRETS_KEY: B, SHIPLOG_SECRETS_KEYS_RETIRED: "" } });
 		expect(await (await onlyB("/w/kid-rot/")).text()).toBe("before rotation");
+	});
+
+	it("webhook targets are re-sealed too, old ones without a key id included, so the old key can go", async () => {
+		// For no Worker of this file, so nothing is ever delivered.
+		const create = async (url: string) => {
+			const body = { url, events: ["*"], workers: ["no-such-worker"] };
+			const res = await api("/v1/webhooks", { method: "POST", body: JSON.stringify(body) });
+			expect(res.status, await res.clone().text()).toBe(201);
+			return json(res);
+		};
+		const fresh = await create("https://hooks.example.com/rotating?token=t1");
+		const legacy = await create("https://hooks.example.com/legacy?token=t2");
+		const ringA = await keyRing(env);
+		expect((await getWebhook(env.DB, fresh.id))?.sealed_key_id).toBe(ringA.current.id);
+		// A target sealed before key ids were kept for webhooks.
+		await env.DB.prepare("UPDATE webhooks SET sealed_key_id = NULL WHERE id = ?1").bind(legacy.id).run();
+
+		const rotated = { SHIPLOG_SECRETS_KEY: B, SHIPLOG_SECRETS_KEYS_RETIRED: A };
+		await cron(rotated);
+		const ringB = await keyRing(rotated);
+		const onlyB = { SHIPLOG_SECRETS_KEY: B, SHIPLOG_SECRETS_KEYS_RETIRED: "" };
+		for (const [hook, url] of [
+			[fresh, "https://hooks.example.com/rotating?token=t1"],
+			[legacy, "https://hooks.example.com/legacy?token=t2"],
+		] as const) {
+			const row = await getWebhook(env.DB, hook.id);
+			if (!row) throw new Error(`webhook ${hook.id} is gone`);
+			expect(row.sealed_key_id).toBe(ringB.current.id);
+			expect((await openTarget(onlyB, row)).url).toBe(url);
+		}
 	});
 
 	it("a value no configured key opens: the edge answers a generic 503, and putting the secret again repairs it", async () => {

@@ -1,8 +1,13 @@
 import type { Deps } from "../deps/deps";
 import { ApiError } from "../errors/api-error";
-import { decryptSecret, encryptSecret } from "../secrets/cipher";
+import { decryptSecret, encryptSecret, seal, UnopenableSecret } from "../secrets/cipher";
 import { keyRing } from "../secrets/key-ring";
-import type { SealedTarget, WebhookFormat } from "../storage/webhooks";
+import {
+	resealWebhookTarget,
+	type SealedTarget,
+	type WebhookFormat,
+	webhooksSealedWithOtherKeys,
+} from "../storage/webhooks";
 
 /** Where a webhook delivers and what it signs with: both secret, so both stay encrypted at rest. */
 export interface WebhookTarget {
@@ -58,23 +63,47 @@ export async function sealTarget(
 ): Promise<SealedTarget> {
 	const ring = await keyRing(env);
 	const record = await encryptSecret(ring, deps, SEAL_OWNER, webhookId, JSON.stringify(target));
-	return { sealed: record.ciphertext, sealed_iv: record.iv, sealed_ref: record.id };
+	return { sealed: record.ciphertext, sealed_iv: record.iv, sealed_ref: record.id, sealed_key_id: record.key_id };
 }
 
 export async function openTarget(
 	env: Pick<Env, "SHIPLOG_SECRETS_KEY">,
-	webhook: SealedTarget & { id: string; created_on: string },
+	webhook: SealedTarget & { id: string },
 ): Promise<WebhookTarget> {
+	return JSON.parse(await decryptSecret(await keyRing(env), asSecretValue(webhook))) as WebhookTarget;
+}
+
+/** A sealed target as cipher.ts reads a secret value (a target without a key id is opened by whichever key opens it). */
+const asSecretValue = (webhook: SealedTarget & { id: string }) => ({
+	id: webhook.sealed_ref,
+	worker: SEAL_OWNER,
+	name: webhook.id,
+	ciphertext: webhook.sealed,
+	iv: webhook.sealed_iv,
+	created_on: "",
+	key_id: webhook.sealed_key_id,
+});
+
+/**
+ * After a key rotation, seals live webhooks' targets under the current key (the cron, beside resealSecrets), so
+ * the retired key can be removed without losing a receiver. Targets no configured key opens are reported.
+ */
+export async function resealWebhookTargets(
+	env: Pick<Env, "DB" | "SHIPLOG_SECRETS_KEY" | "SHIPLOG_SECRETS_KEYS_RETIRED">,
+	limit = 100,
+): Promise<{ resealed: number; unopenable: string[] }> {
 	const ring = await keyRing(env);
-	// No key id is kept for a webhook: whichever key of the ring opens it.
-	const plain = await decryptSecret(ring, {
-		id: webhook.sealed_ref,
-		worker: SEAL_OWNER,
-		name: webhook.id,
-		ciphertext: webhook.sealed,
-		iv: webhook.sealed_iv,
-		created_on: webhook.created_on,
-		key_id: null,
-	});
-	return JSON.parse(plain) as WebhookTarget;
+	const report = { resealed: 0, unopenable: [] as string[] };
+	for (const webhook of await webhooksSealedWithOtherKeys(env.DB, ring.current.id, limit)) {
+		const record = asSecretValue(webhook);
+		try {
+			const after = await seal(ring, record, await decryptSecret(ring, record));
+			const resealed = { sealed: after.ciphertext, sealed_iv: after.iv, sealed_key_id: after.key_id };
+			if (await resealWebhookTarget(env.DB, webhook.id, webhook, resealed)) report.resealed += 1;
+		} catch (error) {
+			if (!(error instanceof UnopenableSecret)) throw error;
+			report.unopenable.push(webhook.id);
+		}
+	}
+	return report;
 }

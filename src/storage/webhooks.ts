@@ -21,6 +21,8 @@ export interface SealedTarget {
 	sealed: string;
 	sealed_iv: string;
 	sealed_ref: string;
+	/** The key that sealed it (src/secrets/key-ring.ts); null for targets sealed before this was kept. */
+	sealed_key_id: string | null;
 }
 
 interface WebhookRow extends Omit<WebhookRecord, "events" | "workers">, SealedTarget {
@@ -35,15 +37,15 @@ const toRecord = (row: WebhookRow): WebhookRecord & SealedTarget => ({
 });
 
 export function withoutSealed(record: WebhookRecord & Partial<SealedTarget>): WebhookRecord {
-	const { sealed: _s, sealed_iv: _i, sealed_ref: _r, ...rest } = record;
+	const { sealed: _s, sealed_iv: _i, sealed_ref: _r, sealed_key_id: _k, ...rest } = record;
 	return rest;
 }
 
 export async function insertWebhook(db: D1Database, record: WebhookRecord & SealedTarget): Promise<void> {
 	await db
 		.prepare(
-			`INSERT INTO webhooks (id, format, url_display, sealed, sealed_iv, sealed_ref, events, workers, description, created_on, created_by, cursor)
-			 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)`,
+			`INSERT INTO webhooks (id, format, url_display, sealed, sealed_iv, sealed_ref, events, workers, description, created_on, created_by, cursor, sealed_key_id)
+			 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)`,
 		)
 		.bind(
 			record.id,
@@ -58,6 +60,7 @@ export async function insertWebhook(db: D1Database, record: WebhookRecord & Seal
 			record.created_on,
 			record.created_by,
 			record.cursor,
+			record.sealed_key_id,
 		)
 		.run();
 }
@@ -78,6 +81,36 @@ export async function listWebhooks(db: D1Database, includeDeleted: boolean): Pro
 export async function activeWebhookIds(db: D1Database): Promise<string[]> {
 	const { results } = await db.prepare("SELECT id FROM webhooks WHERE deleted_on IS NULL").all<{ id: string }>();
 	return results.map((r) => r.id);
+}
+
+/** Live webhooks whose target is sealed with another key than `currentKeyId` (or with an unrecorded one). */
+export async function webhooksSealedWithOtherKeys(
+	db: D1Database,
+	currentKeyId: string,
+	limit: number,
+): Promise<(SealedTarget & { id: string })[]> {
+	const { results } = await db
+		.prepare(
+			`SELECT id, sealed, sealed_iv, sealed_ref, sealed_key_id FROM webhooks
+			 WHERE deleted_on IS NULL AND (sealed_key_id IS NULL OR sealed_key_id != ?1) ORDER BY id LIMIT ?2`,
+		)
+		.bind(currentKeyId, limit)
+		.all<SealedTarget & { id: string }>();
+	return results;
+}
+
+/** Replaces a webhook's sealed target, unless it changed since `before` was read; true when it was replaced. */
+export async function resealWebhookTarget(
+	db: D1Database,
+	id: string,
+	before: Pick<SealedTarget, "sealed">,
+	after: Pick<SealedTarget, "sealed" | "sealed_iv" | "sealed_key_id">,
+): Promise<boolean> {
+	const result = await db
+		.prepare("UPDATE webhooks SET sealed = ?3, sealed_iv = ?4, sealed_key_id = ?5 WHERE id = ?1 AND sealed = ?2")
+		.bind(id, before.sealed, after.sealed, after.sealed_iv, after.sealed_key_id)
+		.run();
+	return (result.meta.changes ?? 0) > 0;
 }
 
 /** Marks a webhook deleted (kept for its delivery history); null when there is no live one. */
