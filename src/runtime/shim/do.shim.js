@@ -1,6 +1,8 @@
 // Shipped into managed Workers that bind Durable Objects (see install.shim.js): a DurableObjectNamespace over the
 // stub of src/runtime/do/do-binding.ts, and the patch that routes an object's alarms through its supervisor.
 // It only adapts shapes; the binding checks ids and method names, since the Worker's code can reach the stub.
+// The storage guard must be evaluated before the Worker's own modules (this module is, through install.shim.js).
+import "./do-storage.shim.js";
 import { unwrap } from "./outcome.shim.js";
 
 // Must equal DO_ID_HEADER in src/runtime/do/do-binding.ts.
