@@ -41,7 +41,7 @@ const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 /**
  * Each Durable Object class of the Worker's, re-exported as a subclass (a local export wins over `export *`):
- * before the Worker's constructor runs, its storage gets the size guard (do-storage.shim.js, first budget from
+ * before the Worker's constructor runs, its storage gets the size guard (do.shim.js, first budget from
  * the facet's props) and its `ctx` alarms routed through the supervisor. The supervisor calls its alarm() and
  * its storage report through methods no binding can name (do-rules.ts refuses `__shiplog*`).
  */
@@ -49,8 +49,7 @@ export function facetClassExports(classes: string[]): string[] {
 	const names = [...new Set(classes)].filter((name) => IDENTIFIER.test(name));
 	if (names.length === 0) return [];
 	return [
-		`import { facetContext as __shiplogFacetContext } from "./do.shim.js";`,
-		`import { takeStorageGuard as __shiplogTakeStorageGuard } from "./do-storage.shim.js";`,
+		`import { facetContext as __shiplogFacetContext, takeStorageGuard as __shiplogTakeStorageGuard } from "./do.shim.js";`,
 		"const __shiplogGuards = __shiplogTakeStorageGuard();",
 		...names.map(
 			(name) => `export class ${name} extends main.${name} {

@@ -1,6 +1,5 @@
 import d1 from "./shim/d1.shim.js";
 import durableObjects from "./shim/do.shim.js";
-import durableObjectStorage from "./shim/do-storage.shim.js";
 import install from "./shim/install.shim.js";
 import kv from "./shim/kv.shim.js";
 import outcome from "./shim/outcome.shim.js";
@@ -27,7 +26,6 @@ export const SHIM_MODULES: Record<string, { js: string }> = Object.fromEntries(
 		"d1.shim.js": d1,
 		"session.shim.js": session,
 		"do.shim.js": durableObjects,
-		"do-storage.shim.js": durableObjectStorage,
 		"queue.shim.js": queue,
 	}).map(([name, source]) => [`${RUNTIME_DIR}/${name}`, { js: source }]),
 );
