@@ -50,6 +50,8 @@ export default defineConfig(async () => {
 							SHIPLOG_R2_MAX_BUCKET_BYTES: "3145728",
 							SHIPLOG_D1_MAX_DATABASE_BYTES: "1048576",
 							SHIPLOG_QUEUE_MAX_BACKLOG_MESSAGES: "50",
+							SHIPLOG_DO_MAX_OBJECT_BYTES: "1048576",
+							SHIPLOG_DO_MAX_CLASS_BYTES: "2097152",
 							// Webhooks: a receiver that does not answer is given up on within a test's patience.
 							SHIPLOG_WEBHOOK_TIMEOUT_MS: "1000",
 						},

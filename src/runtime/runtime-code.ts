@@ -41,22 +41,33 @@ const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 /**
  * Each Durable Object class of the Worker's, re-exported as a subclass (a local export wins over `export *`):
- * its `ctx` gets alarms routed through the supervisor, and the supervisor calls its alarm() through a method
- * no binding can name (do-rules.ts refuses `__shiplog*`).
+ * before the Worker's constructor runs, its storage gets the size guard (do.shim.js, first budget from
+ * the facet's props) and its `ctx` alarms routed through the supervisor. The supervisor calls its alarm() and
+ * its storage report through methods no binding can name (do-rules.ts refuses `__shiplog*`).
  */
 export function facetClassExports(classes: string[]): string[] {
 	const names = [...new Set(classes)].filter((name) => IDENTIFIER.test(name));
 	if (names.length === 0) return [];
 	return [
-		`import { facetContext as __shiplogFacetContext } from "./do.shim.js";`,
+		`import { facetContext as __shiplogFacetContext, takeStorageGuard as __shiplogTakeStorageGuard } from "./do.shim.js";`,
+		"const __shiplogGuards = __shiplogTakeStorageGuard();",
 		...names.map(
 			(name) => `export class ${name} extends main.${name} {
-	constructor(ctx, env) { super(__shiplogFacetContext(ctx, ${JSON.stringify(name)}), env); }
+	#shiplogGuard;
+	constructor(ctx, env) {
+		const guard = __shiplogGuards.guard(ctx, ctx.props?.${FACET_STORAGE_PROP});
+		super(__shiplogFacetContext(ctx, ${JSON.stringify(name)}), env);
+		this.#shiplogGuard = guard;
+	}
 	__shiplogAlarm(info) { return typeof this.alarm === "function" ? this.alarm(info) : undefined; }
+	__shiplogStorage(limit) { return __shiplogGuards.report(this.#shiplogGuard, limit); }
 }`,
 		),
 	];
 }
+
+/** The facet's props field with its first storage budget in bytes (set by do-facet-version.ts's facetClass). */
+export const FACET_STORAGE_PROP = "shiplogStorageBytes";
 
 /** The hidden entrypoint of a Worker's code loaded for a cron run; a name no Worker's export is likely to take. */
 export const DISPATCH_ENTRYPOINT = "ShiplogRuntime$Dispatch";

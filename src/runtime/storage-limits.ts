@@ -46,3 +46,23 @@ export function storageLimits(env: Env): StorageLimits {
 		d1DatabaseBytes: bytes(env.SHIPLOG_D1_MAX_DATABASE_BYTES, DEFAULT_LIMITS.d1DatabaseBytes),
 	};
 }
+
+/** How much a managed Worker's Durable Objects may store (their SQLite databases), read like StorageLimits. */
+export interface DurableObjectLimits {
+	/** One object's database (Cloudflare's limit is 10 GB). */
+	objectBytes: number;
+	/** The databases of every object of one class together. */
+	classBytes: number;
+}
+
+export const DEFAULT_DO_LIMITS: DurableObjectLimits = {
+	objectBytes: 1024 * MiB,
+	classBytes: 10 * 1024 * MiB,
+};
+
+export function durableObjectLimits(env: Env): DurableObjectLimits {
+	return {
+		objectBytes: bytes(env.SHIPLOG_DO_MAX_OBJECT_BYTES, DEFAULT_DO_LIMITS.objectBytes),
+		classBytes: bytes(env.SHIPLOG_DO_MAX_CLASS_BYTES, DEFAULT_DO_LIMITS.classBytes),
+	};
+}

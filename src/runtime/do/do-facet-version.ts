@@ -4,6 +4,7 @@ import { currentDeployment, versionById } from "../../edge/resolve";
 import { chooseVersion, VERSION_KEY_HEADER } from "../../edge/version-choice";
 import { loaderId, workerCode } from "../../edge/worker-code";
 import { getClassRecord } from "../../storage/do-classes";
+import { FACET_STORAGE_PROP } from "../runtime-code";
 
 /** What a supervisor runs its facets on: the class's current name and the version that provides it. */
 export interface FacetSource {
@@ -41,9 +42,17 @@ export async function facetSource(env: Env, storageId: string, hex: string): Pro
 	};
 }
 
-/** The managed Worker's Durable Object class for a facet, loaded through the Worker Loader. */
-export function facetClass(env: Env, ctx: { exports: Cloudflare.Exports }, source: FacetSource): DurableObjectClass {
+/**
+ * The managed Worker's Durable Object class for a facet, loaded through the Worker Loader. Its props carry the
+ * object's first storage budget, which the storage guard takes before the object's constructor runs.
+ */
+export function facetClass(
+	env: Env,
+	ctx: { exports: Cloudflare.Exports },
+	source: FacetSource,
+	storageBytes: number,
+): DurableObjectClass {
 	const config = edgeConfig(env);
 	const worker = env.LOADER.get(loaderId(source.version, config), () => workerCode(env, ctx, source.version, config));
-	return worker.getDurableObjectClass(source.class_name);
+	return worker.getDurableObjectClass(source.class_name, { props: { [FACET_STORAGE_PROP]: storageBytes } });
 }

@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { BindingError, type BindingErrorKind, type Outcome, outcome } from "../outcome";
 import { applySchema } from "../sqlite-schema";
+import { durableObjectLimits } from "../storage-limits";
 import { facetClass, facetSource } from "./do-facet-version";
 import { checkObjectId, DO_TARGET_HEADER, type FacetTarget } from "./do-rules";
 
@@ -8,7 +9,12 @@ const SCHEMA = [
 	// Every object of the class that was ever reached (facet name = its id), and its alarm, if set.
 	"CREATE TABLE facets (hex TEXT PRIMARY KEY, alarm_at INTEGER, alarm_retries INTEGER NOT NULL DEFAULT 0)",
 	"CREATE INDEX facets_alarm ON facets (alarm_at) WHERE alarm_at IS NOT NULL",
+	// The object's SQLite database size, as the object reported it after the last call made through here.
+	"ALTER TABLE facets ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0",
 ];
+
+/** KV key of the running total of the objects' measured sizes. */
+const CLASS_BYTES = "bytes";
 
 /** An alarm handler that throws is retried this many times, 1 s, 2 s, 4 s, … apart (as Cloudflare does). */
 const ALARM_RETRIES = 6;
@@ -55,7 +61,11 @@ export class DurableObjectSupervisor extends DurableObject<Env> {
 			if (error instanceof BindingError) return new Response(error.message, { status: 404 });
 			throw error;
 		}
-		return facet.fetch(new Request(request, { headers }));
+		try {
+			return await facet.fetch(new Request(request, { headers }));
+		} finally {
+			await this.#measure(target.hex, facet);
+		}
 	}
 
 	callFacet(target: FacetTarget, method: string, args: unknown[]): Promise<Outcome<unknown>> {
@@ -65,6 +75,8 @@ export class DurableObjectSupervisor extends DurableObject<Env> {
 				return await rpc(facet, method)(...args);
 			} catch (error) {
 				throw asWorkerError(error);
+			} finally {
+				await this.#measure(target.hex, facet);
 			}
 		});
 	}
@@ -89,6 +101,11 @@ export class DurableObjectSupervisor extends DurableObject<Env> {
 	/** How many objects the class has. */
 	usage(): { objects: number } {
 		return { objects: this.#count() };
+	}
+
+	/** How many objects the class has, and their databases' bytes as last measured (see #measure). */
+	storageUsage(): { objects: number; bytes: number } {
+		return { objects: this.#count(), bytes: this.#classBytes() };
 	}
 
 	/**
@@ -120,7 +137,11 @@ export class DurableObjectSupervisor extends DurableObject<Env> {
 			try {
 				if (storage === undefined) throw new Error("supervisor has no storage id");
 				const facet = await this.#facet({ storage, hex });
-				await rpc(facet, "__shiplogAlarm")({ retryCount: alarm_retries, isRetry: alarm_retries > 0 });
+				try {
+					await rpc(facet, "__shiplogAlarm")({ retryCount: alarm_retries, isRetry: alarm_retries > 0 });
+				} finally {
+					await this.#measure(hex, facet);
+				}
 				this.ctx.storage.sql.exec("UPDATE facets SET alarm_retries = 0 WHERE hex = ?1", hex);
 			} catch (error) {
 				console.error(JSON.stringify({ at: "do.alarm", storage, hex, retry: alarm_retries, error: String(error) }));
@@ -154,7 +175,49 @@ export class DurableObjectSupervisor extends DurableObject<Env> {
 		this.#running.set(target.hex, source.key);
 		const ctx = this.ctx;
 		const env = this.env;
-		return ctx.facets.get(target.hex, () => ({ class: facetClass(env, ctx, source), id: target.hex })) as FacetStub;
+		return ctx.facets.get(target.hex, () => ({
+			class: facetClass(env, ctx, source, this.#budget(target.hex)),
+			id: target.hex,
+		})) as FacetStub;
+	}
+
+	/**
+	 * How many bytes the object's database may hold: its own limit, and what the class's limit leaves after the
+	 * other objects' last measured sizes. Objects running at the same time can together overshoot the class's
+	 * limit by what they write before their next measurement lowers their budgets.
+	 */
+	#budget(hex: string): number {
+		const limits = durableObjectLimits(this.env);
+		const others = this.#classBytes() - this.#bytes(hex);
+		return Math.max(0, Math.min(limits.objectBytes, limits.classBytes - others));
+	}
+
+	/**
+	 * After each call through here: hands the object its budget (the guard only ever lowers it) and records the
+	 * size it answers. The size comes from the object's isolate (only code there can see a facet's storage).
+	 */
+	async #measure(hex: string, facet: FacetStub): Promise<void> {
+		try {
+			const bytes = await rpc(facet, "__shiplogStorage")(this.#budget(hex));
+			if (typeof bytes !== "number" || !Number.isSafeInteger(bytes) || bytes < 0) return;
+			const total = this.#classBytes() - this.#bytes(hex) + bytes;
+			this.ctx.storage.sql.exec("UPDATE facets SET bytes = ?2 WHERE hex = ?1", hex, bytes);
+			this.ctx.storage.kv.put(CLASS_BYTES, total);
+		} catch (error) {
+			console.error(JSON.stringify({ at: "do.measure", hex, error: String(error) }));
+		}
+	}
+
+	#bytes(hex: string): number {
+		const row = this.ctx.storage.sql
+			.exec<{ bytes: number }>("SELECT bytes FROM facets WHERE hex = ?1", hex)
+			.toArray()[0];
+		return row?.bytes ?? 0;
+	}
+
+	/** The sum of `facets.bytes`, kept as a running total so that no call scans the index. */
+	#classBytes(): number {
+		return this.ctx.storage.kv.get<number>(CLASS_BYTES) ?? 0;
 	}
 
 	/** Records the object in the index (once), within the class's object limit. */
