@@ -93,6 +93,8 @@ describe.skipIf(!env.PROBE)("binding cost probes", () => {
 				bindingCall: () => binding.getValue("k"),
 				sessionFromStore: () => direct.call("getValue", ["k"]),
 				sessionThroughEntrypoint: () => forwarded.call("getValue", ["k"]),
+				// A request's first call: the session asked for and used in one go (promise pipelining).
+				openedWithCall: () => binding.session().call("getValue", ["k"]),
 			};
 			for (const [name, op] of Object.entries(ways)) {
 				expect(await op()).toMatchObject({ ok: true });
