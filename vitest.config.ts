@@ -30,6 +30,8 @@ export default defineConfig(async () => {
 							TEST_MIGRATIONS: migrations,
 							// `FUZZ_SEED=<n> npx vitest run test/hostile-input.test.ts` replays a run of the properties.
 							FUZZ_SEED: process.env.FUZZ_SEED ?? "",
+							// `PROBE=1` runs the cost probes of test/runtime/binding-cost.probe.test.ts (docs/runtime.md "Cost").
+							PROBE: process.env.PROBE ?? "",
 							SHIPLOG_ADMIN_TOKEN: "test-admin-token",
 							// 32 zero bytes, base64: a fixed key so tests are repeatable. Never a real key.
 							SHIPLOG_SECRETS_KEY: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",

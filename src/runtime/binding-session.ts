@@ -2,10 +2,11 @@ import { RpcTarget } from "cloudflare:workers";
 import type { Outcome } from "./outcome";
 
 /**
- * One managed Worker request's session with a binding (shim/session.shim.js): the binding entrypoint instance
- * that answered `session()` stays alive with its request context and its Durable Object stub for as long as the
- * Worker's request holds this, so that request's later calls skip a new context and a new stub each. It forwards
- * only the binding's own methods, so it can do nothing the binding itself cannot.
+ * One managed Worker request's session with a binding (shim/session.shim.js). The resource's store object
+ * creates it, around the binding's operations for one holder (KvOperations, D1Operations), and the binding
+ * entrypoint hands its stub to the Worker, whose later calls then reach the object in one hop instead of
+ * passing through the entrypoint. It forwards only the methods named here, so it can do nothing the binding
+ * itself cannot: the store's own methods (`usage`, `destroy`, …) and any other resource stay out of reach.
  */
 export class BindingSession<B extends object> extends RpcTarget {
 	readonly #binding: B;

@@ -1,13 +1,17 @@
 import { DurableObject } from "cloudflare:workers";
+import { BindingSession } from "../binding-session";
 import { type Outcome, outcome } from "../outcome";
+import type { RuntimeBindingProps } from "../runtime-bindings";
 import { storageLimits } from "../storage-limits";
+import { D1_METHODS, D1Operations } from "./d1-operations";
 import { type D1Format, type D1ResultWire, type D1Statement, d1Error, execLines, runStatement } from "./d1-run";
 
 /**
  * One D1 database (one object per database id, named by storeName("d1", id)). Its SQLite holds the database's
  * own tables and nothing of shiplog's, so the Worker's SQL sees exactly its schema. Every call runs in one
  * transaction: a batch is atomic, as D1's is, and a write that grows the database past its limit is rolled back.
- * It is reached only through D1DatabaseBinding.
+ * It is reached only through D1DatabaseBinding, or a session it opened here, which check statements first
+ * (d1-operations.ts).
  */
 export class D1DatabaseStore extends DurableObject<Env> {
 	runStatement(statement: D1Statement, format: D1Format): Promise<Outcome<D1ResultWire>> {
@@ -23,6 +27,15 @@ export class D1DatabaseStore extends DurableObject<Env> {
 
 	execLines(text: string): Promise<Outcome<{ count: number; duration: number }>> {
 		return this.#transaction("exec", () => execLines(this.ctx.storage.sql, text));
+	}
+
+	/**
+	 * A managed Worker request's calls to this database, for `holder` (whom D1DatabaseBinding vouches for, from
+	 * its props): an RpcTarget living in this object, so the Worker's calls reach it in one hop. It offers only
+	 * the binding's own operations, checked as the binding checks them, on this database and no other.
+	 */
+	session(holder: RuntimeBindingProps): BindingSession<D1Operations> {
+		return new BindingSession(new D1Operations(this, holder), D1_METHODS);
 	}
 
 	/** The database file's size, which is what its limit measures. */

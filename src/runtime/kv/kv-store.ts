@@ -1,7 +1,10 @@
 import { DurableObject } from "cloudflare:workers";
+import { BindingSession } from "../binding-session";
 import { type Outcome, outcome } from "../outcome";
+import type { RuntimeBindingProps } from "../runtime-bindings";
 import { applySchema } from "../sqlite-schema";
 import { storageLimits } from "../storage-limits";
+import { KV_METHODS, KvOperations } from "./kv-operations";
 import { cursorFor, type KvListQuery, type KvOp, kvFailure, prefixEnd } from "./kv-rules";
 import { KV_CHUNK_BYTES, KV_SCHEMA } from "./kv-schema";
 
@@ -43,9 +46,9 @@ const utf8Length = (text: string) => new TextEncoder().encode(text).byteLength;
 
 /**
  * One KV namespace (one object per namespace id, named by storeName("kv_namespace", id)). It is reached only
- * through KvNamespaceBinding, which checks keys, options and value sizes first; this object keeps the data,
- * hides and removes expired entries, lists in key order, and enforces the namespace's storage limit, which
- * only the single writer can check without races.
+ * through KvNamespaceBinding, or a session it opened here, which check keys, options and value sizes first
+ * (kv-operations.ts); this object keeps the data, hides and removes expired entries, lists in key order, and
+ * enforces the namespace's storage limit, which only the single writer can check without races.
  */
 export class KvNamespaceStore extends DurableObject<Env> {
 	constructor(ctx: DurableObjectState, env: Env) {
@@ -79,6 +82,15 @@ export class KvNamespaceStore extends DurableObject<Env> {
 
 	list(query: KvListQuery): Promise<Outcome<KvListPage>> {
 		return this.#run("GET", () => this.#list(query, nowSeconds()));
+	}
+
+	/**
+	 * A managed Worker request's calls to this namespace, for `holder` (whom KvNamespaceBinding vouches for, from
+	 * its props): an RpcTarget living in this object, so the Worker's calls reach it in one hop. It offers only
+	 * the binding's own operations, checked as the binding checks them, on this namespace and no other.
+	 */
+	session(holder: RuntimeBindingProps): BindingSession<KvOperations> {
+		return new BindingSession(new KvOperations(this, this.env, holder), KV_METHODS);
 	}
 
 	/** Bytes (keys, values and metadata) and keys held, expired entries not yet removed included. */

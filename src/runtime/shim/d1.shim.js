@@ -87,6 +87,12 @@ class D1DatabaseSession {
 	}
 }
 
+/** What the binding answers when shiplog failed, by binding method (worded as src/runtime/d1/d1-operations.ts). */
+export function d1InternalError(method) {
+	const op = { runBatch: "batch", execLines: "exec" }[method] ?? "query";
+	return `D1_ERROR: Internal error in ${op}`;
+}
+
 export class D1Database {
 	#stub;
 

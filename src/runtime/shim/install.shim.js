@@ -4,9 +4,9 @@
 // binding. The `env` imported here is the object behind every view of the Worker's env (handler arguments,
 // `this.env` of entrypoint classes, `import { env }`), so changing it once, here, reaches all of them.
 import { env } from "cloudflare:workers";
-import { D1Database } from "./d1.shim.js";
+import { D1Database, d1InternalError } from "./d1.shim.js";
 import { DurableObjectNamespace, setControl } from "./do.shim.js";
-import { KVNamespace } from "./kv.shim.js";
+import { KVNamespace, kvInternalError } from "./kv.shim.js";
 import { Queue } from "./queue.shim.js";
 import { R2Bucket } from "./r2.shim.js";
 import { withSession } from "./session.shim.js";
@@ -20,8 +20,8 @@ const WRAPPERS = {
 	queue: Queue,
 };
 
-/** Binding types whose entrypoint offers `session()` (src/runtime/binding-session.ts). */
-const SESSIONS = new Set(["kv_namespace", "d1"]);
+/** Binding types whose entrypoint offers `session()` (src/runtime/binding-session.ts): their internal error. */
+const SESSIONS = { kv_namespace: kvInternalError, d1: d1InternalError };
 
 // Must equal RUNTIME_MANIFEST in src/runtime/runtime-bindings.ts. Not a valid binding name, so no clash.
 const MANIFEST = "shiplog:bindings";
@@ -36,6 +36,7 @@ delete env[CONTROL];
 for (const [name, type] of Object.entries(manifest)) {
 	const Wrapper = WRAPPERS[type];
 	if (Wrapper && env[name] !== undefined) {
-		env[name] = new Wrapper(SESSIONS.has(type) ? withSession(env[name]) : env[name]);
+		const internalError = SESSIONS[type];
+		env[name] = new Wrapper(internalError ? withSession(env[name], internalError) : env[name]);
 	}
 }

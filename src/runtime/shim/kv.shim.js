@@ -48,6 +48,12 @@ function bulkValue(bytes, type) {
 	}
 }
 
+/** What the binding answers when shiplog failed, by binding method (worded as src/runtime/kv/kv-operations.ts). */
+export function kvInternalError(method) {
+	const op = { getValues: "GET_BULK", putValue: "PUT", deleteValue: "DELETE" }[method] ?? "GET";
+	return `KV ${op} failed: 500 Internal error`;
+}
+
 export class KVNamespace {
 	#stub;
 
