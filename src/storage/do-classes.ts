@@ -19,13 +19,55 @@ export async function getLiveClasses(db: D1Database, worker: string): Promise<Li
 	return results;
 }
 
-export function getClassRecord(db: D1Database, storageId: string): Promise<ClassRecord | null> {
-	return db
+/** A class row and the Worker's active deployment id, read together (one statement: one snapshot). */
+export interface ClassAtDeployment {
+	record: ClassRecord;
+	active_deployment_id: string | null;
+}
+
+/**
+ * The class row with the deployment that was active when it was read. A row changes only in a deploy's batch,
+ * which also moves the pointer, so the pair stays true for as long as that deployment is active.
+ */
+export async function getClassAtDeployment(db: D1Database, storageId: string): Promise<ClassAtDeployment | null> {
+	const row = await db
 		.prepare(
-			"SELECT storage_id, worker, class_name, deleted_on, destroyed_on FROM durable_object_classes WHERE storage_id = ?1",
+			`SELECT c.storage_id, c.worker, c.class_name, c.deleted_on, c.destroyed_on, w.active_deployment_id
+			 FROM durable_object_classes c JOIN workers w ON w.name = c.worker WHERE c.storage_id = ?1`,
 		)
 		.bind(storageId)
-		.first<ClassRecord>();
+		.first<ClassRecord & { active_deployment_id: string | null }>();
+	if (!row) return null;
+	const { active_deployment_id, ...record } = row;
+	return { record, active_deployment_id };
+}
+
+/** Every class a Worker's log created, with the deployments that created and deleted it (migrations/0055). */
+export interface ClassHistory extends ClassRecord {
+	created_version: string;
+	created_on: string;
+	created_deployment: string | null;
+	deleted_version: string | null;
+	deleted_deployment: string | null;
+}
+
+/**
+ * A Worker's classes, oldest first. Migrations ride only on deploys, so the deployment that created (deleted) a
+ * class is the first one that serves the version recorded for it.
+ */
+export async function listClassHistory(db: D1Database, worker: string): Promise<ClassHistory[]> {
+	const firstDeploymentOf = (column: string) =>
+		`(SELECT d.id FROM deployments d WHERE d.worker = c.worker AND EXISTS (SELECT 1 FROM json_each(d.versions) v WHERE json_extract(v.value, '$.version_id') = c.${column}) ORDER BY d.number LIMIT 1)`;
+	const { results } = await db
+		.prepare(
+			`SELECT c.storage_id, c.worker, c.class_name, c.created_version, c.created_on, c.deleted_version, c.deleted_on,
+			   c.destroyed_on, ${firstDeploymentOf("created_version")} AS created_deployment,
+			   CASE WHEN c.deleted_version IS NULL THEN NULL ELSE ${firstDeploymentOf("deleted_version")} END AS deleted_deployment
+			 FROM durable_object_classes c WHERE c.worker = ?1 ORDER BY c.created_on, c.storage_id`,
+		)
+		.bind(worker)
+		.all<ClassHistory>();
+	return results;
 }
 
 /** The statements that commit a deploy's class changes, in its batch. */
