@@ -26,12 +26,21 @@ export class StaleCounters extends Error {
 	}
 }
 
+/** What a commit leaves: the counters after it, and the rows of the read that rode in its batch. */
+export interface Committed<R> {
+	counters: Counters;
+	/** null when there was no read, or the batch's reply was lost (the change landed; its rows never came back). */
+	read: R[] | null;
+}
+
 /**
  * Commits a planned change as one guarded D1 batch (docs/consistency.md): the compare-and-set on the
  * counters, the pointer, the rows, the idempotency result, all or nothing. Returns the counters after it.
  * A batch whose reply is lost is settled by looking it up; the client hears of success only if it landed.
+ * `read`, a statement that only reads, rides at the end of the batch (after the change, in its
+ * transaction) and saves a round trip of its own.
  */
-export async function commitChange<T>(
+export async function commitChange<T, R = never>(
 	db: D1Database,
 	local: LocalState,
 	alarm: (at: number) => Promise<void>,
@@ -41,7 +50,8 @@ export async function commitChange<T>(
 	at: string,
 	/** Rows that belong to the change and must land with it (its audit entry, its event). */
 	records: D1PreparedStatement[] = [],
-): Promise<Counters> {
+	read?: D1PreparedStatement,
+): Promise<Committed<R>> {
 	const { version, deployment } = change;
 	const next: Counters = {
 		version_count: version ? version.number : state.version_count,
@@ -79,10 +89,12 @@ export async function commitChange<T>(
 	}
 	statements.push(...records);
 	statements.push(releaseGuard(db));
+	if (read) statements.push(read);
 
 	local.writePending({ version_id: version?.id ?? null, deployment_id: deployment?.id ?? null, next }, at);
+	let results: D1Result<R>[];
 	try {
-		await db.batch(statements);
+		results = await db.batch<R>(statements);
 	} catch (error) {
 		if (GUARD_FAILURE.test(String(error)) || RESOURCE_GUARD_FAILURE.test(String(error))) {
 			local.clearPending();
@@ -91,7 +103,7 @@ export async function commitChange<T>(
 		console.error(JSON.stringify({ at: "coordinator.commit", worker: state.worker, error: String(error) }));
 		// The batch may or may not have landed: settle it now (or leave it to the alarm).
 		const landed = await settlePending(db, local, alarm, state.worker).catch(() => false);
-		if (landed) return next;
+		if (landed) return { counters: next, read: null };
 		throw new ApiError("unavailable", "Storage did not confirm the change; retry it (with the same Idempotency-Key).");
 	}
 	// The change is in D1: it happened, whatever follows. If this object cannot record it, the pending row
@@ -105,7 +117,7 @@ export async function commitChange<T>(
 		console.error(JSON.stringify({ at: "coordinator.commit.local", worker: state.worker, error: String(error) }));
 		await alarm(Date.now() + SETTLE_RETRY_MS).catch(() => undefined);
 	}
-	return next;
+	return { counters: next, read: read ? (results.at(-1)?.results ?? []) : null };
 }
 
 /** Finds out whether a write whose outcome was unknown reached D1, and adopts or drops it. */

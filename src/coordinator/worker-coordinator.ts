@@ -16,6 +16,7 @@ import { destroyClassStorage } from "../runtime/do/do-destroy";
 import { rollbackPolicy } from "../services/policy";
 import { insertAuditEntry } from "../storage/audit-log";
 import { insertEvent } from "../storage/events";
+import { selectActiveWebhookIds } from "../storage/webhooks";
 import { getWorker } from "../storage/workers";
 import { CachedLog } from "./cached-log";
 import { changeEntry, commandActor } from "./change-record";
@@ -245,12 +246,26 @@ export class WorkerCoordinator extends DurableObject<Env> {
 			const event = deploymentEvent(change.deployment, previous, commandActor(command));
 			records.push(insertEvent(db, this.ids.uuid(), command.at, event));
 		}
-		await commitChange(db, this.local, this.setAlarm, state, change, pre, command.at, records);
+		// A deployment's event is for the live webhooks: their ids ride in the batch, so the kick needs no read.
+		const webhooks = change.deployment ? selectActiveWebhookIds(db) : undefined;
+		const { read } = await commitChange<T, { id: string }>(
+			db,
+			this.local,
+			this.setAlarm,
+			state,
+			change,
+			pre,
+			command.at,
+			records,
+			webhooks,
+		);
 		this.log.committed(change.version, change.deployment);
 		await this.destroyDeletedClasses(change);
 		if (change.deployment) {
-			// Webhook senders deliver on their own time; the change never waits for a receiver.
-			this.ctx.waitUntil(kickSenders(this.env));
+			// Webhook senders deliver on their own time; the change never waits for a receiver. (No ids when the
+			// batch's reply was lost: kickSenders reads them.)
+			const ids = read?.map((r) => r.id);
+			this.ctx.waitUntil(kickSenders(this.env, ids));
 			await publishDeployment(this.env, change.deployment);
 		}
 	}

@@ -7,6 +7,8 @@ import { readLimited } from "./read-limited";
 /** The largest JSON request body shiplog reads (a settings change, a deployment, a token). */
 export const MAX_JSON_BODY_BYTES = 1024 * 1024;
 
+const decoder = new TextDecoder();
+
 const isJson = (type: string | undefined) => /^application\/([\w.+-]+\+)?json\b/i.test(type ?? "");
 
 /**
@@ -16,7 +18,7 @@ const isJson = (type: string | undefined) => /^application\/([\w.+-]+\+)?json\b/
 export const boundedJsonBody = createMiddleware<AppEnv>(async (c, next) => {
 	if (c.req.raw.body && isJson(c.req.header("content-type"))) {
 		const bytes = await readLimited(c.req.raw, MAX_JSON_BODY_BYTES, "The request body", "Send less at once.");
-		const text = new TextDecoder().decode(bytes);
+		const text = decoder.decode(bytes);
 		let body: unknown;
 		try {
 			body = JSON.parse(text);

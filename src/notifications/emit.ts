@@ -5,12 +5,13 @@ import type { NewEvent } from "./events";
 
 /**
  * Wakes every live webhook's sender: each looks for events after its cursor. Cheap (an alarm each), and
- * never throws: a sender that misses a kick catches up on the next one, or on the hourly cron.
+ * never throws: a sender that misses a kick catches up on the next one, or on the hourly cron. `ids`, when
+ * the caller has them (a coordinator's commit batch reads them), saves reading them here.
  */
-export async function kickSenders(env: Pick<Env, "DB" | "WEBHOOK_SENDER">): Promise<void> {
+export async function kickSenders(env: Pick<Env, "DB" | "WEBHOOK_SENDER">, ids?: string[]): Promise<void> {
 	try {
-		const ids = await activeWebhookIds(env.DB);
-		await Promise.all(ids.map((id) => env.WEBHOOK_SENDER.getByName(id).kick(id)));
+		const live = ids ?? (await activeWebhookIds(env.DB));
+		await Promise.all(live.map((id) => env.WEBHOOK_SENDER.getByName(id).kick(id)));
 	} catch (error) {
 		console.error(JSON.stringify({ at: "webhook.kickSenders", error: String(error) }));
 	}

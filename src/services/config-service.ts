@@ -11,7 +11,7 @@ import { getVersionsByIds } from "../storage/versions";
 import { refuseBindingCycle } from "./binding-cycles";
 import { type ChangeContext, commandBase, type Done, done } from "./change-context";
 import { changed, coordinatorFor } from "./coordinator";
-import { fingerprint } from "./fingerprint";
+import { keyedFingerprint } from "./fingerprint";
 import { requireExistingWorker } from "./lookups";
 
 export interface SettingsRequest {
@@ -76,7 +76,7 @@ async function change(
 	await requireExistingWorker(ctx.env.DB, input.worker);
 	// Not deploying is a different request; deploying keeps the fingerprint it always had.
 	const deploy = input.deploy ? {} : { deploy: false };
-	const print = await fingerprint("config", { asked, message: input.message, ...deploy });
+	const print = await keyedFingerprint(ctx.preconditions, "config", { asked, message: input.message, ...deploy });
 	return done(
 		changed(
 			input.worker,

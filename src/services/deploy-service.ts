@@ -2,7 +2,7 @@ import type { Deployment, TrafficSplit } from "../core/model";
 import { authorize } from "../core/scopes";
 import { type ChangeContext, commandBase, type Done, done } from "./change-context";
 import { changed, coordinatorFor } from "./coordinator";
-import { fingerprint } from "./fingerprint";
+import { keyedFingerprint } from "./fingerprint";
 import { requireExistingWorker } from "./lookups";
 import { rollbackPolicy } from "./policy";
 import { notifyingRefusal } from "./refused-rollback";
@@ -18,7 +18,7 @@ export interface DeployRequest {
 /** A deployment of uploaded versions: one at 100 %, or two split by percentage (a gradual rollout). */
 export async function deployVersions(ctx: ChangeContext, input: DeployRequest): Promise<Done<Deployment>> {
 	await requireExistingWorker(ctx.env.DB, input.worker);
-	const print = await fingerprint("deployment", {
+	const print = await keyedFingerprint(ctx.preconditions, "deployment", {
 		body: { versions: input.versions, message: input.message ?? undefined, force: input.force },
 	});
 	return notifyingRefusal(ctx, input.worker, async () =>

@@ -1,4 +1,5 @@
 import { digestJson } from "../core/canonical";
+import type { Preconditions } from "../core/preconditions";
 
 /**
  * A stable digest of what a request asks for (not of its bytes: multipart boundaries change on retry),
@@ -7,4 +8,12 @@ import { digestJson } from "../core/canonical";
  */
 export function fingerprint(op: string, asked: object): Promise<string> {
 	return digestJson({ op, ...asked });
+}
+
+/**
+ * The fingerprint of a request that carries an Idempotency-Key: only the key's stored result needs one
+ * (commandBase leaves it out otherwise), so a request without a key spends no hashing on it.
+ */
+export function keyedFingerprint(pre: Preconditions, op: string, asked: object): Promise<string | undefined> {
+	return pre.idempotency_key === undefined ? Promise.resolve(undefined) : fingerprint(op, asked);
 }

@@ -2,7 +2,7 @@ import type { RollbackOutcome } from "../coordinator/commands";
 import type { RollbackTargetSpec } from "../core/rollback-target";
 import { type ChangeContext, commandBase, type Done, done } from "./change-context";
 import { changed, coordinatorFor } from "./coordinator";
-import { fingerprint } from "./fingerprint";
+import { keyedFingerprint } from "./fingerprint";
 import { requireExistingWorker } from "./lookups";
 import { rollbackPolicy } from "./policy";
 import { notifyingRefusal } from "./refused-rollback";
@@ -22,7 +22,7 @@ export async function rollbackWorker(ctx: ChangeContext, input: RollbackRequest)
 	const { worker, message, version_id, deployment_id, force } = input;
 	// A name that was never deployed is answered here, without creating a coordinator for it.
 	await requireExistingWorker(ctx.env.DB, worker);
-	const print = await fingerprint("rollback", {
+	const print = await keyedFingerprint(ctx.preconditions, "rollback", {
 		body: { version_id, deployment_id, message: message ?? undefined, force },
 	});
 	return notifyingRefusal(ctx, worker, async () =>

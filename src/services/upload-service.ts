@@ -13,7 +13,7 @@ import { parseUpload } from "../upload/parse-upload";
 import { refuseBindingCycle } from "./binding-cycles";
 import { type ChangeContext, commandBase, type Done, done } from "./change-context";
 import { changed, coordinatorFor } from "./coordinator";
-import { fingerprint } from "./fingerprint";
+import { keyedFingerprint } from "./fingerprint";
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
 
@@ -77,7 +77,7 @@ export async function uploadWorker(ctx: ChangeContext, input: UploadRequest): Pr
 		const mac = sealed.macs[b.name];
 		return mac === undefined ? b : { name: b.name, type: b.type, value_mac: mac };
 	});
-	const print = await fingerprint(input.deploy ? "deploy" : "upload", {
+	const print = await keyedFingerprint(ctx.preconditions, input.deploy ? "deploy" : "upload", {
 		metadata: { ...metadata, bindings: asked },
 		manifest,
 	});

@@ -78,8 +78,13 @@ export async function listWebhooks(db: D1Database, includeDeleted: boolean): Pro
 	return results.map((row) => withoutSealed(toRecord(row)));
 }
 
+/** The live webhooks' ids, as a statement: a change's commit batch carries it, saving a round trip after it. */
+export function selectActiveWebhookIds(db: D1Database): D1PreparedStatement {
+	return db.prepare("SELECT id FROM webhooks WHERE deleted_on IS NULL");
+}
+
 export async function activeWebhookIds(db: D1Database): Promise<string[]> {
-	const { results } = await db.prepare("SELECT id FROM webhooks WHERE deleted_on IS NULL").all<{ id: string }>();
+	const { results } = await selectActiveWebhookIds(db).all<{ id: string }>();
 	return results.map((r) => r.id);
 }
 
