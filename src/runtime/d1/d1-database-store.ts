@@ -5,7 +5,15 @@ import type { RuntimeBindingProps } from "../runtime-bindings";
 import { storageLimits } from "../storage-limits";
 import { Tombstone } from "../tombstone";
 import { D1_METHODS, D1Operations } from "./d1-operations";
-import { type D1Format, type D1ResultWire, type D1Statement, d1Deleted, d1Error, execLines, runStatement } from "./d1-run";
+import {
+	type D1Format,
+	type D1ResultWire,
+	type D1Statement,
+	d1Deleted,
+	d1Error,
+	execLines,
+	runStatement,
+} from "./d1-run";
 
 /**
  * One D1 database (one object per database id, named by storeName("d1", id)). Its SQLite holds the database's
