@@ -34,21 +34,43 @@ export async function resourceUsage(env: Env, type: StorageType, id: string): Pr
 
 /**
  * Deletes everything a resource holds, for when the resource is deleted. `done: false` means an R2 bucket too
- * large for one call: its store goes on in alarms and refuses writes until it is empty. The registry (which
- * ids exist) is not touched here.
+ * large for one call: its store goes on in alarms and refuses writes until it is empty. With `tombstone` the
+ * store also keeps a tombstone, written in the step that empties it: every call a Worker still bound to it
+ * makes is refused, as for a resource that does not exist, until `reviveResource`. The registry (which ids
+ * exist) is not touched here.
  */
-export async function destroyResource(env: Env, type: StorageType, id: string): Promise<{ done: boolean }> {
+export async function destroyResource(
+	env: Env,
+	type: StorageType,
+	id: string,
+	options: { tombstone?: boolean } = {},
+): Promise<{ done: boolean }> {
+	const tombstone = options.tombstone === true;
 	switch (type) {
 		case "kv_namespace":
-			await env.KV_NAMESPACES.getByName(storeName(type, id)).destroy();
+			await env.KV_NAMESPACES.getByName(storeName(type, id)).destroy(tombstone);
 			return { done: true };
 		case "r2_bucket":
-			return env.R2_BUCKETS.getByName(storeName(type, id)).destroy(id);
+			return env.R2_BUCKETS.getByName(storeName(type, id)).destroy(id, tombstone);
 		case "d1":
-			await env.D1_DATABASES.getByName(storeName(type, id)).destroy();
+			await env.D1_DATABASES.getByName(storeName(type, id)).destroy(tombstone);
 			return { done: true };
 		case "queue":
-			await env.QUEUES.getByName(storeName(type, id)).destroy();
+			await env.QUEUES.getByName(storeName(type, id)).destroy(tombstone);
 			return { done: true };
+	}
+}
+
+/** A deleted resource is registered again: its store lifts the tombstone and answers calls again, empty. */
+export async function reviveResource(env: Env, type: StorageType, id: string): Promise<void> {
+	switch (type) {
+		case "kv_namespace":
+			return env.KV_NAMESPACES.getByName(storeName(type, id)).revive();
+		case "r2_bucket":
+			return env.R2_BUCKETS.getByName(storeName(type, id)).revive();
+		case "d1":
+			return env.D1_DATABASES.getByName(storeName(type, id)).revive();
+		case "queue":
+			return env.QUEUES.getByName(storeName(type, id)).revive();
 	}
 }

@@ -4,7 +4,7 @@ import { checkResourceName, NAMED_BY_ID } from "../core/resource-names";
 import { ApiError } from "../errors/api-error";
 import { emitEvent } from "../notifications/emit";
 import { eventActor } from "../notifications/events";
-import { destroyResource } from "../runtime/resource-stores";
+import { destroyResource, reviveResource } from "../runtime/resource-stores";
 import { deleteConsumersOf } from "../storage/queue-consumers";
 import {
 	activeBinders,
@@ -79,6 +79,8 @@ export async function addResource(
 		throw error;
 	});
 	const { record, created, revived } = registered;
+	// A deleted resource's store refuses every call (its tombstone) until now; it comes back empty.
+	if (revived) await reviveResource(ctx.env, record.type, record.id);
 	await recordAudit(
 		ctx.env.DB,
 		auditEntry(ctx.deps, auditActor(ctx), {
@@ -157,12 +159,13 @@ function inUse(ref: ResourceRef, workers: string[]): ApiError {
 	);
 }
 
-/** Everything the resource holds goes with it; `done: false` means a large bucket still being emptied. */
-async function deleteData(env: Env, ref: ResourceRef): Promise<{ deleted: "all" | "in_progress" | "none" }> {
-	if (ref.type === "queue") {
-		await deleteConsumersOf(env.DB, ref.id);
-		return { deleted: "none" };
-	}
-	const { done } = await destroyResource(env, ref.type, ref.id);
+/**
+ * Everything the resource holds goes with it (a queue's consumer setting too); `done: false` means a large
+ * bucket still being emptied. Its store keeps a tombstone, so a Worker whose active deployment still binds it
+ * (a forced delete) is refused instead of filling it again.
+ */
+async function deleteData(env: Env, ref: ResourceRef): Promise<{ deleted: "all" | "in_progress" }> {
+	if (ref.type === "queue") await deleteConsumersOf(env.DB, ref.id);
+	const { done } = await destroyResource(env, ref.type, ref.id, { tombstone: true });
 	return { deleted: done ? "all" : "in_progress" };
 }

@@ -3,17 +3,29 @@ import { BindingSession } from "../binding-session";
 import { type Outcome, outcome } from "../outcome";
 import type { RuntimeBindingProps } from "../runtime-bindings";
 import { storageLimits } from "../storage-limits";
+import { Tombstone } from "../tombstone";
 import { D1_METHODS, D1Operations } from "./d1-operations";
-import { type D1Format, type D1ResultWire, type D1Statement, d1Error, execLines, runStatement } from "./d1-run";
+import {
+	type D1Format,
+	type D1ResultWire,
+	type D1Statement,
+	d1Deleted,
+	d1Error,
+	execLines,
+	runStatement,
+} from "./d1-run";
 
 /**
  * One D1 database (one object per database id, named by storeName("d1", id)). Its SQLite holds the database's
  * own tables and nothing of shiplog's, so the Worker's SQL sees exactly its schema. Every call runs in one
  * transaction: a batch is atomic, as D1's is, and a write that grows the database past its limit is rolled back.
  * It is reached only through D1DatabaseBinding, or a session it opened here, which check statements first
- * (d1-operations.ts).
+ * (d1-operations.ts). Once the database is deleted, its tombstone (in the object's key-value storage, which the
+ * database's SQL cannot reach) refuses every call until it is registered again.
  */
 export class D1DatabaseStore extends DurableObject<Env> {
+	readonly #tombstone = new Tombstone(this.ctx.storage);
+
 	runStatement(statement: D1Statement, format: D1Format): Promise<Outcome<D1ResultWire>> {
 		return this.#transaction("query", () => runStatement(this.ctx.storage.sql, statement, format));
 	}
@@ -43,14 +55,26 @@ export class D1DatabaseStore extends DurableObject<Env> {
 		return { bytes: this.ctx.storage.sql.databaseSize };
 	}
 
-	/** Deletes every table and row: for when the database itself is deleted. */
-	async destroy(): Promise<void> {
+	/**
+	 * Deletes every table and row: for when the database itself is deleted, and then (`tombstone`) every later
+	 * call is refused, as for a database that does not exist, until `revive()`.
+	 */
+	async destroy(tombstone = false): Promise<void> {
 		await this.ctx.storage.deleteAll();
+		this.#tombstone.forget();
+		if (tombstone) this.#tombstone.lay(new Date().toISOString());
+	}
+
+	/** The database is registered again: it answers calls again, empty (the tombstone's table gone too). */
+	async revive(): Promise<void> {
+		await this.ctx.storage.deleteAll();
+		this.#tombstone.forget();
 	}
 
 	#transaction<T>(op: string, work: () => T): Promise<Outcome<T>> {
 		return outcome(
 			() => {
+				if (this.#tombstone.laid) throw d1Deleted();
 				const sql = this.ctx.storage.sql;
 				const limit = storageLimits(this.env).d1DatabaseBytes;
 				const before = sql.databaseSize;

@@ -39,6 +39,11 @@ export function d1Error(message: string, prefix = "D1_ERROR", reason?: "storage_
 	return new BindingError(`${prefix}: ${message}`, "Error", message, reason);
 }
 
+/** A call on a database that was deleted (its store holds a tombstone). */
+export function d1Deleted(): BindingError {
+	return d1Error("Database not found: it was deleted.");
+}
+
 const engineMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 function counters(sql: SqlStorage) {

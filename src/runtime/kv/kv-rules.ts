@@ -19,6 +19,11 @@ export function kvFailure(op: KvOp, status: number, message: string, reason?: "s
 	return new BindingError(`KV ${op} failed: ${status} ${message}`, "Error", undefined, reason);
 }
 
+/** A call on a namespace that was deleted (its store holds a tombstone): KV's answer for a missing namespace. */
+export function kvDeleted(op: KvOp): BindingError {
+	return kvFailure(op, 404, "Not Found: this namespace was deleted.");
+}
+
 const utf8Length = (text: string) => new TextEncoder().encode(text).byteLength;
 
 export function checkKey(op: KvOp, key: string): void {

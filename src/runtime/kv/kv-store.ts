@@ -4,8 +4,9 @@ import { type Outcome, outcome } from "../outcome";
 import type { RuntimeBindingProps } from "../runtime-bindings";
 import { applySchema } from "../sqlite-schema";
 import { storageLimits } from "../storage-limits";
+import { Tombstone } from "../tombstone";
 import { KV_METHODS, KvOperations } from "./kv-operations";
-import { cursorFor, type KvListQuery, type KvOp, kvFailure, prefixEnd } from "./kv-rules";
+import { cursorFor, type KvListQuery, type KvOp, kvDeleted, kvFailure, prefixEnd } from "./kv-rules";
 import { KV_CHUNK_BYTES, KV_SCHEMA } from "./kv-schema";
 
 export interface KvEntry {
@@ -48,12 +49,16 @@ const utf8Length = (text: string) => new TextEncoder().encode(text).byteLength;
  * One KV namespace (one object per namespace id, named by storeName("kv_namespace", id)). It is reached only
  * through KvNamespaceBinding, or a session it opened here, which check keys, options and value sizes first
  * (kv-operations.ts); this object keeps the data, hides and removes expired entries, lists in key order, and
- * enforces the namespace's storage limit, which only the single writer can check without races.
+ * enforces the namespace's storage limit, which only the single writer can check without races. Once the
+ * namespace is deleted, its tombstone refuses every call until it is registered again.
  */
 export class KvNamespaceStore extends DurableObject<Env> {
+	readonly #tombstone: Tombstone;
+
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
 		applySchema(ctx.storage, KV_SCHEMA);
+		this.#tombstone = new Tombstone(ctx.storage);
 	}
 
 	read(key: string): Promise<Outcome<KvEntry | null>> {
@@ -98,14 +103,32 @@ export class KvNamespaceStore extends DurableObject<Env> {
 		return this.ctx.storage.sql.exec<{ bytes: number; keys: number }>("SELECT bytes, keys FROM usage").one();
 	}
 
-	/** Deletes every entry: for when the namespace itself is deleted. */
-	async destroy(): Promise<void> {
+	/**
+	 * Deletes every entry: for when the namespace itself is deleted, and then (`tombstone`) every later call is
+	 * refused, as for a namespace that does not exist, until `revive()`.
+	 */
+	async destroy(tombstone = false): Promise<void> {
 		await this.ctx.storage.deleteAll();
+		this.#tombstone.forget();
+		// No await from here: the empty schema and the tombstone are written together.
 		applySchema(this.ctx.storage, KV_SCHEMA);
+		if (tombstone) this.#tombstone.lay(new Date().toISOString());
+	}
+
+	/** The namespace is registered again: it answers calls again, empty. */
+	revive(): void {
+		this.#tombstone.lift();
 	}
 
 	#run<T>(op: KvOp, work: () => T): Promise<Outcome<T>> {
-		return outcome(work, `KV ${op} failed: 500 Internal error`, { store: "kv_namespace", op });
+		return outcome(
+			() => {
+				if (this.#tombstone.laid) throw kvDeleted(op);
+				return work();
+			},
+			`KV ${op} failed: 500 Internal error`,
+			{ store: "kv_namespace", op },
+		);
 	}
 
 	#read(key: string, now: number): KvEntry | null {

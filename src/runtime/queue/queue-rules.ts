@@ -78,3 +78,8 @@ export function bodySize(body: unknown, contentType: ContentType): number {
 export function queueFailure(message: string): BindingError {
 	return new BindingError(`Queue send failed: ${message}`, "Error", undefined, "storage_limit");
 }
+
+/** A send to a queue that was deleted (its store holds a tombstone). */
+export function queueDeleted(queue: string): BindingError {
+	return new BindingError(`Queue send failed: queue ${queue} does not exist: it was deleted.`);
+}

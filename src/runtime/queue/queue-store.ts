@@ -3,8 +3,9 @@ import { getConsumer, type QueueConsumer } from "../../storage/queue-consumers";
 import { type Outcome, outcome } from "../outcome";
 import { storeName } from "../resource-ids";
 import { applySchema } from "../sqlite-schema";
+import { Tombstone } from "../tombstone";
 import { type DeliveredMessage, deliverBatch } from "./deliver";
-import { bodySize, type ContentType, type QueueLimits, queueFailure, queueLimits } from "./queue-rules";
+import { bodySize, type ContentType, type QueueLimits, queueDeleted, queueFailure, queueLimits } from "./queue-rules";
 
 const SCHEMA = [
 	`CREATE TABLE messages (
@@ -34,17 +35,22 @@ type Row = { id: string; size: number; content_type: string; attempts: number; c
  * One queue of managed Workers (named `queue:<name>`, the queue's resource id): holds its messages (metadata in
  * SQL, bodies as structured-clone values in the object's KV storage) and delivers them, by alarm, to the queue's
  * consumer Worker (D1 `queue_consumers`) in batches, acting on each message's ack or retry; a message retried past
- * the consumer's max_retries goes to its dead-letter queue, or is dropped.
+ * the consumer's max_retries goes to its dead-letter queue, or is dropped. Once the queue is deleted, its
+ * tombstone refuses every send until the queue is created again.
  */
 export class QueueStore extends DurableObject<Env> {
+	readonly #tombstone: Tombstone;
+
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
 		applySchema(ctx.storage, SCHEMA);
+		this.#tombstone = new Tombstone(ctx.storage);
 	}
 
 	enqueue(queue: string, messages: EnqueuedMessage[], limits: QueueLimits): Promise<Outcome<void>> {
 		return outcome(
 			async () => {
+				if (this.#tombstone.laid) throw queueDeleted(queue);
 				const sizes = messages.map((m) => bodySize(m.body, m.contentType));
 				for (const size of sizes) {
 					if (size > limits.messageBytes) {
@@ -98,11 +104,22 @@ export class QueueStore extends DurableObject<Env> {
 		await this.#reschedule();
 	}
 
-	/** Deletes every message, for when the queue is deleted. */
-	async destroy(): Promise<void> {
+	/**
+	 * Deletes every message, for when the queue is deleted, and then (`tombstone`) refuses every send, as for a
+	 * queue that does not exist, until `revive()`.
+	 */
+	async destroy(tombstone = false): Promise<void> {
 		await this.ctx.storage.deleteAlarm();
 		await this.ctx.storage.deleteAll();
+		this.#tombstone.forget();
+		// No await from here: the empty schema and the tombstone are written together.
 		applySchema(this.ctx.storage, SCHEMA);
+		if (tombstone) this.#tombstone.lay(new Date().toISOString());
+	}
+
+	/** The queue is created again: it takes messages again, empty. */
+	revive(): void {
+		this.#tombstone.lift();
 	}
 
 	override async alarm(): Promise<void> {

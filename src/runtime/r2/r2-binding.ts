@@ -12,6 +12,7 @@ import {
 	R2_LIMITS,
 	type R2Method,
 	r2BindingError,
+	r2Deleted,
 	r2Failure,
 	storedKey,
 } from "./r2-rules";
@@ -29,6 +30,7 @@ export class R2BucketBinding extends WorkerEntrypoint<Env, RuntimeBindingProps> 
 	headObject(key: string): Promise<Outcome<R2ObjectWire | null>> {
 		return this.#run("head", async () => {
 			const object = await this.env.DATA.head(storedKey("head", this.#prefix(), stringArg(key, "A key")));
+			if (!object) await this.#refuseIfDeleted("head");
 			return object && objectWire(object, this.#prefix());
 		});
 	}
@@ -37,6 +39,7 @@ export class R2BucketBinding extends WorkerEntrypoint<Env, RuntimeBindingProps> 
 		return this.#run("get", async () => {
 			const stored = storedKey("get", this.#prefix(), stringArg(key, "A key"));
 			const object = await this.env.DATA.get(stored, getOptions(options));
+			if (!object) await this.#refuseIfDeleted("get");
 			return object && objectWire(object, this.#prefix());
 		});
 	}
@@ -70,8 +73,17 @@ export class R2BucketBinding extends WorkerEntrypoint<Env, RuntimeBindingProps> 
 	listObjects(options?: Options): Promise<Outcome<R2ListWire>> {
 		return this.#run("list", async () => {
 			const page = await this.env.DATA.list(listOptions(options, this.#prefix()));
+			if (page.objects.length === 0 && page.delimitedPrefixes.length === 0) await this.#refuseIfDeleted("list");
 			return listWire(page, this.#prefix());
 		});
+	}
+
+	/**
+	 * A deleted bucket holds nothing, so only a read that found nothing asks the bucket's store whether it was
+	 * deleted (one call to the object); reads that find objects cost what they did.
+	 */
+	async #refuseIfDeleted(method: R2Method): Promise<void> {
+		if (await this.#store().deleted()) throw r2Deleted(method);
 	}
 
 	#prefix(): string {

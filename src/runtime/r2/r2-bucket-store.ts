@@ -3,8 +3,9 @@ import { BindingError, type Outcome, outcome } from "../outcome";
 import { r2KeyPrefix } from "../resource-ids";
 import { applySchema } from "../sqlite-schema";
 import { storageLimits } from "../storage-limits";
+import { Tombstone } from "../tombstone";
 import { KeyQueue } from "./key-queue";
-import { putOptions, type R2Method, r2BindingError, r2Failure } from "./r2-rules";
+import { putOptions, type R2Method, r2BindingError, r2Deleted, r2Failure } from "./r2-rules";
 import { R2_SCHEMA } from "./r2-schema";
 import { objectWire, type R2ObjectWire } from "./r2-wire";
 
@@ -20,10 +21,13 @@ const DESTROY_PAGES_PER_RUN = 10;
  * The single writer of one R2 bucket (one object per bucket name, named by storeName("r2_bucket", name)).
  * Reads go from R2BucketBinding straight to R2; writes come here so that the ledger of object sizes, and with
  * it the bucket's storage limit, moves with R2: writes to one key are applied in arrival order, and an
- * upload's size counts against the limit from before R2 is asked until after it answered.
+ * upload's size counts against the limit from before R2 is asked until after it answered. Once the bucket is
+ * deleted, its tombstone refuses writes, and answers the binding's `deleted()` for reads that found nothing,
+ * until the bucket is created again.
  */
 export class R2BucketStore extends DurableObject<Env> {
 	readonly #writes = new KeyQueue();
+	readonly #tombstone = new Tombstone(this.ctx.storage);
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
@@ -33,6 +37,7 @@ export class R2BucketStore extends DurableObject<Env> {
 	put(bucket: string, key: string, body: ArrayBuffer, options: Record<string, unknown>) {
 		return this.#run("put", () =>
 			this.#writes.run([key], async (): Promise<R2ObjectWire | null> => {
+				if (this.#tombstone.laid) throw r2Deleted("put");
 				if (this.#state().destroying !== null) throw r2Failure("put", "The specified bucket does not exist.", 10006);
 				const old = this.#size(key);
 				const size = body.byteLength;
@@ -64,11 +69,17 @@ export class R2BucketStore extends DurableObject<Env> {
 	remove(bucket: string, keys: string[]): Promise<Outcome<void>> {
 		return this.#run("delete", () =>
 			this.#writes.run(keys, async () => {
+				if (this.#tombstone.laid) throw r2Deleted("delete");
 				const prefix = r2KeyPrefix(bucket);
 				await this.env.DATA.delete(keys.map((key) => prefix + key));
 				for (const key of keys) this.#record(key, null);
 			}),
 		);
+	}
+
+	/** Whether the bucket was deleted: asked by the binding when a read found nothing (r2-binding.ts). */
+	deleted(): boolean {
+		return this.#tombstone.laid;
 	}
 
 	usage(): R2Usage {
@@ -78,12 +89,23 @@ export class R2BucketStore extends DurableObject<Env> {
 
 	/**
 	 * Deletes every object of the bucket: for when the bucket itself is deleted. Writes are refused until it is
-	 * done; a bucket too large for one call goes on in alarms, and `done` says which happened.
+	 * done; a bucket too large for one call goes on in alarms, and `done` says which happened. With `tombstone`
+	 * (the bucket is deleted, not only emptied), every later call is refused, from now on and after the purge,
+	 * until `revive()`.
 	 */
-	async destroy(bucket: string): Promise<{ done: boolean }> {
+	async destroy(bucket: string, tombstone = false): Promise<{ done: boolean }> {
 		this.ctx.storage.sql.exec("UPDATE usage SET destroying = ? WHERE id = 1", bucket);
+		if (tombstone) this.#tombstone.lay(new Date().toISOString());
 		await this.#writes.idle();
 		return this.#purge(bucket);
+	}
+
+	/**
+	 * The bucket is created again: it answers calls again. It is empty: a purge still going on goes on, and
+	 * refuses writes until it is done, as after any destroy.
+	 */
+	revive(): void {
+		this.#tombstone.lift();
 	}
 
 	override async alarm(): Promise<void> {

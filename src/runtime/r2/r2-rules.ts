@@ -12,6 +12,11 @@ export function r2Failure(method: R2Method, message: string, code: number, reaso
 	return new BindingError(`${method}: ${message} (${code})`, "Error", undefined, reason);
 }
 
+/** A call on a bucket that was deleted (its store holds a tombstone): R2's answer for a missing bucket. */
+export function r2Deleted(method: R2Method): BindingError {
+	return r2Failure(method, "The specified bucket does not exist: it was deleted.", 10006);
+}
+
 /**
  * R2's own errors are already worded for the Worker and name no keys, and its TypeErrors are about the options
  * the Worker passed: both go back as they are. Anything else is shiplog's fault and is rethrown.
