@@ -247,6 +247,40 @@ describe("crash safety: a failure at any step leaves no visible partial state an
 		await expectConsistent("fault-local");
 	});
 
+	it("the coordinator stops after D1 committed, before it wrote anything of its own: its successor adopts D1's counters", async () => {
+		await deploy("fault-gone", { modules: [{ name: "index.js", body: workerSource("v1") }] });
+		const stub = coordinatorFor(env, "fault-gone");
+		// Its storage refuses every write of this change, as if the instance had stopped right after the batch.
+		await runInDurableObject(stub, (instance: WorkerCoordinator) => {
+			type Methods = Record<"write" | "writePending", (...a: unknown[]) => void>;
+			const target = (instance as unknown as { local: Methods }).local;
+			for (const method of ["write", "writePending"] as const) {
+				const original = target[method].bind(target);
+				let failures = 1;
+				target[method] = (...args: unknown[]) => {
+					if (failures-- > 0) throw new Error("instance gone (injected)");
+					original(...args);
+				};
+			}
+		});
+		const res = await put("fault-gone", { "idempotency-key": "r6" }, "v2");
+		expect(res.status).toBe(201);
+		const made = (await json(res)).deployment;
+		await abortAllDurableObjects();
+
+		// The new instance holds the old counters and no pending write; its first answer comes from D1's.
+		expect(await served("fault-gone")).toBe("v2");
+		expect((await json(await api("/v1/workers/fault-gone/deployments/active"))).id).toBe(made.id);
+		await expectConsistent("fault-gone");
+		const retry = await put("fault-gone", { "idempotency-key": "r6" }, "v2");
+		expect(retry.headers.get("idempotent-replayed")).toBe("true");
+		const next = await put("fault-gone", {}, "v3");
+		expect(next.status).toBe(201);
+		expect((await json(next)).deployment.number).toBe(3);
+		expect(await served("fault-gone")).toBe("v3");
+		await expectConsistent("fault-gone");
+	});
+
 	it("R2 refuses the modules: 503, nothing recorded, the retry lands", async () => {
 		const failingR2 = new Proxy(env.MODULES, {
 			get(target, prop, receiver) {

@@ -9,7 +9,7 @@ import { insertSecretValue } from "../storage/secret-values";
 import { insertVersion } from "../storage/versions";
 import { advanceWorker, guardCounters, releaseGuard } from "../storage/workers";
 import type { Change, Counters, WriterState } from "./commands";
-import type { LocalState } from "./local-state";
+import type { LocalState, PendingWrite } from "./local-state";
 
 export const GUARD_FAILURE = /NOT NULL constraint failed: write_guard\.ok/;
 const RESOURCE_GUARD_FAILURE = /NOT NULL constraint failed: resource_guard\.ok/;
@@ -36,7 +36,8 @@ export interface Committed<R> {
 /**
  * Commits a planned change as one guarded D1 batch (docs/consistency.md): the compare-and-set on the
  * counters, the pointer, the rows, the idempotency result, all or nothing. Returns the counters after it.
- * A batch whose reply is lost is settled by looking it up; the client hears of success only if it landed.
+ * A batch whose reply is lost is recorded as pending and settled by looking it up; the client hears of success
+ * only if it landed.
  * `read`, a statement that only reads, rides at the end of the batch (after the change, in its
  * transaction) and saves a round trip of its own.
  */
@@ -91,17 +92,21 @@ export async function commitChange<T, R = never>(
 	statements.push(releaseGuard(db));
 	if (read) statements.push(read);
 
-	local.writePending({ version_id: version?.id ?? null, deployment_id: deployment?.id ?? null, next }, at);
+	// Nothing is written here before the batch: a durable write would hold the batch back behind the output gate.
+	// If this instance stops between the batch and the state write below, its successor finds D1 ahead on its
+	// first load and adopts D1's counters (WorkerCoordinator.load); a batch whose outcome is unknown is recorded
+	// as pending below, durably, before it is settled.
+	const pending: PendingWrite = { version_id: version?.id ?? null, deployment_id: deployment?.id ?? null, next };
 	let results: D1Result<R>[];
 	try {
 		results = await db.batch<R>(statements);
 	} catch (error) {
 		if (GUARD_FAILURE.test(String(error)) || RESOURCE_GUARD_FAILURE.test(String(error))) {
-			local.clearPending();
 			throw new StaleCounters(GUARD_FAILURE.test(String(error)) ? "counters" : "resources");
 		}
 		console.error(JSON.stringify({ at: "coordinator.commit", worker: state.worker, error: String(error) }));
 		// The batch may or may not have landed: settle it now (or leave it to the alarm).
+		local.writePending(pending, at);
 		const landed = await settlePending(db, local, alarm, state.worker).catch(() => false);
 		if (landed) return { counters: next, read: null };
 		throw new ApiError("unavailable", "Storage did not confirm the change; retry it (with the same Idempotency-Key).");
@@ -109,12 +114,18 @@ export async function commitChange<T, R = never>(
 	// The change is in D1: it happened, whatever follows. If this object cannot record it, the pending row
 	// stays and the next operation (or the alarm) settles it from D1; the client still hears of success.
 	try {
-		local.transaction(() => {
-			local.write({ worker: state.worker, ...next });
-			local.clearPending();
-		});
+		local.write({ worker: state.worker, ...next });
+		// What D1 now holds, so there is nothing to check against it.
+		local.markVerified();
 	} catch (error) {
 		console.error(JSON.stringify({ at: "coordinator.commit.local", worker: state.worker, error: String(error) }));
+		// The next operation (or the alarm) checks the counters against D1 before it trusts them.
+		local.distrust();
+		try {
+			local.writePending(pending, at);
+		} catch {
+			// The storage is failing: distrust() alone makes the next load read D1.
+		}
 		await alarm(Date.now() + SETTLE_RETRY_MS).catch(() => undefined);
 	}
 	return { counters: next, read: read ? (results.at(-1)?.results ?? []) : null };

@@ -17,8 +17,25 @@ type SqlValue = string | number | null;
  */
 export class LocalState {
 	private migrated = false;
+	/**
+	 * Whether these counters were checked against D1 since this instance started (or since a write of its own
+	 * failed). Until they are, they may lag behind a batch that reached D1 just before an earlier instance stopped.
+	 */
+	private checked = false;
 
 	constructor(private readonly storage: DurableObjectStorage) {}
+
+	get verified(): boolean {
+		return this.checked;
+	}
+
+	markVerified(): void {
+		this.checked = true;
+	}
+
+	distrust(): void {
+		this.checked = false;
+	}
 
 	read(): WriterState | null {
 		if (!this.hasSchema()) return null;

@@ -301,9 +301,17 @@ export class WorkerCoordinator extends DurableObject<Env> {
 
 	private async load(worker: string): Promise<WriterState> {
 		if (this.local.readPending()) await settlePending(this.env.DB, this.local, this.setAlarm, worker);
+		const state = this.local.read();
+		if (state && this.local.verified) return state;
 		// First use (or storage lost): D1 is the log, so the counters start from it. They are written here only
-		// by a commit, so a coordinator that only answered questions or refused a change holds no storage.
-		return this.local.read() ?? { worker, ...(await this.countersFromD1(worker)) };
+		// by a commit, so a coordinator that only answered questions or refused a change holds no storage. A new
+		// instance checks the counters it holds against D1 once, and adopts D1's when a batch reached D1 after the
+		// last state written here (commit.ts writes nothing durable before its batch).
+		const d1: WriterState = { worker, ...(await this.countersFromD1(worker)) };
+		if (!state) return d1;
+		if (!sameCounters(state, d1)) this.local.write(d1);
+		this.local.markVerified();
+		return d1;
 	}
 
 	private async countersFromD1(worker: string): Promise<Counters> {
@@ -316,7 +324,9 @@ export class WorkerCoordinator extends DurableObject<Env> {
 	}
 
 	/** The pointer as committed here (undefined: this object holds no state yet, so D1's pointer answers). */
-	private edgeActive(worker: string): Promise<Deployment | null> {
+	private async edgeActive(worker: string): Promise<Deployment | null> {
+		// Once per instance: the pointer held here is checked against D1 first (see load), in the queue.
+		if (!this.local.verified && this.local.read()) await this.queue.run(() => this.load(worker));
 		return this.log.activeFor(worker, () => {
 			const state = this.local.read();
 			return state ? state.active_deployment_id : undefined;
@@ -333,3 +343,8 @@ async function answer<T>(at: string, worker: string, work: () => Promise<T>): Pr
 		return { ok: false, error: { code: "unavailable", message: "The Worker's coordinator could not answer; retry." } };
 	}
 }
+
+const sameCounters = (a: Counters, b: Counters) =>
+	a.version_count === b.version_count &&
+	a.deployment_count === b.deployment_count &&
+	a.active_deployment_id === b.active_deployment_id;
