@@ -1,3 +1,5 @@
+import { applySchema } from "./sqlite-schema";
+
 /** The key of a deleted resource's tombstone in its store object's own key-value storage (docs/storage-layout.md). */
 const TOMBSTONE_KEY = "tombstone";
 
@@ -30,8 +32,14 @@ export class Tombstone {
 		this.#laid = false;
 	}
 
-	/** For a store whose whole storage is being reset: whatever it held, the tombstone is gone with it. */
-	forget(): void {
+	/**
+	 * Deletes everything the store holds (the tombstone too), sets its empty `schema` up again, and lays the
+	 * tombstone when `lay`: with no await after the deletion, so the schema and the tombstone land together.
+	 */
+	async empty(lay: boolean, schema?: readonly string[]): Promise<void> {
+		await this.#storage.deleteAll();
 		this.#laid = false;
+		if (schema) applySchema(this.#storage, schema);
+		if (lay) this.lay(new Date().toISOString());
 	}
 }

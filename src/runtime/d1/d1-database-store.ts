@@ -60,15 +60,12 @@ export class D1DatabaseStore extends DurableObject<Env> {
 	 * call is refused, as for a database that does not exist, until `revive()`.
 	 */
 	async destroy(tombstone = false): Promise<void> {
-		await this.ctx.storage.deleteAll();
-		this.#tombstone.forget();
-		if (tombstone) this.#tombstone.lay(new Date().toISOString());
+		await this.#tombstone.empty(tombstone);
 	}
 
 	/** The database is registered again: it answers calls again, empty (the tombstone's table gone too). */
 	async revive(): Promise<void> {
-		await this.ctx.storage.deleteAll();
-		this.#tombstone.forget();
+		await this.#tombstone.empty(false);
 	}
 
 	#transaction<T>(op: string, work: () => T): Promise<Outcome<T>> {

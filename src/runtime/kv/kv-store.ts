@@ -108,11 +108,7 @@ export class KvNamespaceStore extends DurableObject<Env> {
 	 * refused, as for a namespace that does not exist, until `revive()`.
 	 */
 	async destroy(tombstone = false): Promise<void> {
-		await this.ctx.storage.deleteAll();
-		this.#tombstone.forget();
-		// No await from here: the empty schema and the tombstone are written together.
-		applySchema(this.ctx.storage, KV_SCHEMA);
-		if (tombstone) this.#tombstone.lay(new Date().toISOString());
+		await this.#tombstone.empty(tombstone, KV_SCHEMA);
 	}
 
 	/** The namespace is registered again: it answers calls again, empty. */

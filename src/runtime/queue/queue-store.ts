@@ -110,11 +110,7 @@ export class QueueStore extends DurableObject<Env> {
 	 */
 	async destroy(tombstone = false): Promise<void> {
 		await this.ctx.storage.deleteAlarm();
-		await this.ctx.storage.deleteAll();
-		this.#tombstone.forget();
-		// No await from here: the empty schema and the tombstone are written together.
-		applySchema(this.ctx.storage, SCHEMA);
-		if (tombstone) this.#tombstone.lay(new Date().toISOString());
+		await this.#tombstone.empty(tombstone, SCHEMA);
 	}
 
 	/** The queue is created again: it takes messages again, empty. */
