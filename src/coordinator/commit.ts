@@ -111,8 +111,8 @@ export async function commitChange<T, R = never>(
 		if (landed) return { counters: next, read: null };
 		throw new ApiError("unavailable", "Storage did not confirm the change; retry it (with the same Idempotency-Key).");
 	}
-	// The change is in D1: it happened, whatever follows. If this object cannot record it, the pending row
-	// stays and the next operation (or the alarm) settles it from D1; the client still hears of success.
+	// The change is in D1: it happened, whatever follows. If this object cannot record it, the next operation
+	// (or the alarm) takes the counters from D1; the client still hears of success.
 	try {
 		local.write({ worker: state.worker, ...next });
 		// What D1 now holds, so there is nothing to check against it.
@@ -121,11 +121,6 @@ export async function commitChange<T, R = never>(
 		console.error(JSON.stringify({ at: "coordinator.commit.local", worker: state.worker, error: String(error) }));
 		// The next operation (or the alarm) checks the counters against D1 before it trusts them.
 		local.distrust();
-		try {
-			local.writePending(pending, at);
-		} catch {
-			// The storage is failing: distrust() alone makes the next load read D1.
-		}
 		await alarm(Date.now() + SETTLE_RETRY_MS).catch(() => undefined);
 	}
 	return { counters: next, read: read ? (results.at(-1)?.results ?? []) : null };
